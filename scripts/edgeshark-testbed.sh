@@ -1,0 +1,298 @@
+#!/usr/bin/env bash
+# The test bed: real network namespaces, real veth links, real dumpcap, bounded real traffic, and
+# (when they can be built) the real Edgeshark services, Gostwire and Packetflix.
+#
+#   scripts/edgeshark-testbed.sh up        create what is missing (idempotent)
+#   scripts/edgeshark-testbed.sh down      stop every process by its PID, delete every namespace
+#   scripts/edgeshark-testbed.sh env       the bed as JSON (see docs/testbed.md)
+#   scripts/edgeshark-testbed.sh status    what runs, for people
+#   scripts/edgeshark-testbed.sh deps      install the Debian packages the bed needs
+#   scripts/edgeshark-testbed.sh traffic udp FROM TO [--count N] [--rate PPS] [--size BYTES] [--port P]
+#   scripts/edgeshark-testbed.sh traffic tcp FROM TO [--bytes N] [--rate BYTES_PER_S] [--port P]
+#
+# Must run as root. Addresses come from 198.18.0.0/15 (RFC 2544, set aside for network tests) and
+# exist only inside the namespaces made here; nothing is routed to or from the outside.
+set -euo pipefail
+
+readonly PREFIX=csharg
+readonly STATE_DIR=${CSHARG_TESTBED_STATE:-/run/csharg-testbed}
+readonly CACHE_DIR=${CSHARG_TESTBED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/csharg-testbed}
+readonly PACKETFLIX_VERSION=v0.9.7
+readonly GOSTWIRE_VERSION=v2.6.1
+readonly SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# Target namespaces: short name, address, hub-side address. Each link is its own /30.
+readonly TARGETS=(t1 t2)
+declare -A TARGET_ADDR=([t1]=198.18.1.1 [t2]=198.18.2.1)
+declare -A HUB_ADDR=([t1]=198.18.1.2 [t2]=198.18.2.2)
+# Service namespaces: short name, host-side address, service-side address.
+readonly SERVICES=(svc1 svc2)
+declare -A SVC_HOST_ADDR=([svc1]=198.18.255.1 [svc2]=198.18.255.5)
+declare -A SVC_ADDR=([svc1]=198.18.255.2 [svc2]=198.18.255.6)
+readonly EMPTY_NS=${PREFIX}-empty
+readonly HUB_NS=${PREFIX}-hub
+
+log() { printf 'testbed: %s\n' "$*" >&2; }
+die() { printf 'testbed: error: %s\n' "$*" >&2; exit 1; }
+
+need_root() { [ "$(id -u)" = 0 ] || die "must run as root (it creates network namespaces)"; }
+
+ns_exists() { [ -e "/run/netns/$1" ]; }
+
+# pid_alive PIDFILE EXPECTED_EXE_SUBSTRING: true if the recorded process still runs the same program,
+# so that a recycled PID is never mistaken for ours.
+pid_alive() {
+  local pidfile=$1 want=$2 pid
+  [ -s "$pidfile" ] || return 1
+  pid=$(cat "$pidfile")
+  [ -d "/proc/$pid" ] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$want"
+}
+
+cmd_deps() {
+  need_root
+  local missing=()
+  command -v dumpcap >/dev/null || missing+=(tshark)
+  command -v tshark >/dev/null || missing+=(tshark)
+  command -v capinfos >/dev/null || missing+=(tshark)
+  command -v ip >/dev/null || missing+=(iproute2)
+  command -v nsenter >/dev/null || missing+=(util-linux)
+  command -v curl >/dev/null || missing+=(curl)
+  command -v openssl >/dev/null || missing+=(openssl)
+  [ ${#missing[@]} = 0 ] && return 0
+  log "installing from Debian: ${missing[*]}"
+  # dumpcap asks whether non-root users may capture; the bed runs as root, so: no.
+  echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Builds Packetflix and Gostwire once into the cache. The Go module proxy is the only source; when it
+# refuses a module, the reason is recorded and the bed comes up without services (env says so).
+build_services() {
+  local bin=$CACHE_DIR/bin reasons=()
+  mkdir -p "$bin" "$STATE_DIR"
+  local pf=$bin/packetflix-$PACKETFLIX_VERSION gw=$bin/gostwire-$GOSTWIRE_VERSION
+  if [ ! -x "$pf" ]; then
+    log "building Packetflix $PACKETFLIX_VERSION from the Go module proxy"
+    local tmp out
+    tmp=$(mktemp -d)
+    if out=$(GOBIN=$tmp go install -tags osusergo,netgo "github.com/siemens/packetflix@$PACKETFLIX_VERSION" 2>&1); then
+      mv "$tmp/packetflix" "$pf"
+    else
+      reasons+=("Packetflix $PACKETFLIX_VERSION could not be built: $(printf '%s' "$out" | tr '\n' ' ' | cut -c1-300)")
+    fi
+    rm -rf "$tmp"
+  fi
+  if [ ! -x "$gw" ]; then
+    log "building Gostwire $GOSTWIRE_VERSION from the Go module proxy"
+    local mod out
+    mod=$(mktemp -d)
+    if out=$(cd "$mod" && go mod init example.invalid/gwbuild 2>&1 &&
+      go mod edit -replace=github.com/mattn/go-sqlite3=github.com/mattn/go-sqlite3@v1.14.12 2>&1 &&
+      go get "github.com/siemens/ghostwire/v2/cmd/gostwire@$GOSTWIRE_VERSION" 2>&1 &&
+      go build -tags osusergo,netgo,sqlite_omit_load_extension -o "$gw" github.com/siemens/ghostwire/v2/cmd/gostwire 2>&1); then
+      :
+    else
+      reasons+=("Gostwire $GOSTWIRE_VERSION could not be built: $(printf '%s' "$out" | tr '\n' ' ' | cut -c1-300)")
+    fi
+    rm -rf "$mod"
+  fi
+  if [ ${#reasons[@]} -gt 0 ]; then
+    printf '%s\n' "${reasons[@]}" >"$STATE_DIR/services-unavailable"
+    log "services unavailable: ${reasons[*]}"
+  else
+    rm -f "$STATE_DIR/services-unavailable"
+  fi
+}
+
+ensure_ns() {
+  local ns=$1
+  ns_exists "$ns" || ip netns add "$ns"
+  ip -n "$ns" link set lo up
+}
+
+# A long-running process keeps a namespace alive and gives discovery a process to name. It runs
+# sleep through a symlink so that its comm (and so Gostwire's target name) is the namespace's name.
+ensure_keeper() {
+  local ns=$1 pidfile=$STATE_DIR/$1.keeper.pid
+  pid_alive "$pidfile" "$ns" && return 0
+  mkdir -p "$STATE_DIR/bin"
+  ln -sf "$(command -v sleep)" "$STATE_DIR/bin/$ns"
+  setsid nsenter "--net=/run/netns/$ns" "$STATE_DIR/bin/$ns" infinity </dev/null >/dev/null 2>&1 &
+  echo $! >"$pidfile"
+}
+
+ensure_link() {
+  local t=$1 ns=${PREFIX}-$1
+  if ! ip -n "$ns" link show eth0 >/dev/null 2>&1; then
+    ip -n "$HUB_NS" link del "veth-$t" 2>/dev/null || true
+    ip -n "$ns" link add eth0 type veth peer name "veth-$t" netns "$HUB_NS"
+  fi
+  ip -n "$ns" addr replace "${TARGET_ADDR[$t]}/30" dev eth0
+  ip -n "$HUB_NS" addr replace "${HUB_ADDR[$t]}/30" dev "veth-$t"
+  ip -n "$ns" link set eth0 up
+  ip -n "$HUB_NS" link set "veth-$t" up
+  ip -n "$ns" route replace default via "${HUB_ADDR[$t]}"
+}
+
+ensure_service_ns() {
+  local s=$1 ns=${PREFIX}-$1 hostif=csh-$1
+  ensure_ns "$ns"
+  if ! ip link show "$hostif" >/dev/null 2>&1; then
+    ip link add "$hostif" type veth peer name eth0 netns "$ns"
+  fi
+  ip addr replace "${SVC_HOST_ADDR[$s]}/30" dev "$hostif"
+  ip -n "$ns" addr replace "${SVC_ADDR[$s]}/30" dev eth0
+  ip link set "$hostif" up
+  ip -n "$ns" link set eth0 up
+}
+
+start_services() {
+  local s=$1 ns=${PREFIX}-$1
+  local pf=$CACHE_DIR/bin/packetflix-$PACKETFLIX_VERSION gw=$CACHE_DIR/bin/gostwire-$GOSTWIRE_VERSION
+  [ -x "$pf" ] && [ -x "$gw" ] || return 0
+  if ! pid_alive "$STATE_DIR/$s.gostwire.pid" gostwire; then
+    setsid nsenter "--net=/run/netns/$ns" "$gw" --http '[::]:5000' </dev/null >"$STATE_DIR/$s.gostwire.log" 2>&1 &
+    echo $! >"$STATE_DIR/$s.gostwire.pid"
+  fi
+  if ! pid_alive "$STATE_DIR/$s.packetflix.pid" packetflix; then
+    setsid nsenter "--net=/run/netns/$ns" "$pf" --port 5001 --proxy-discovery --discovery-service localhost --gw-port 5000 \
+      </dev/null >"$STATE_DIR/$s.packetflix.log" 2>&1 &
+    echo $! >"$STATE_DIR/$s.packetflix.pid"
+  fi
+  local url=http://${SVC_ADDR[$s]}:5001 i
+  for i in $(seq 1 100); do
+    curl -fsS -m 2 "$url/version" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  die "Packetflix in $ns did not answer on $url/version (logs in $STATE_DIR)"
+}
+
+cmd_up() {
+  need_root
+  cmd_deps
+  mkdir -p "$STATE_DIR"
+  build_services
+  ensure_ns "$HUB_NS"
+  ensure_keeper "$HUB_NS"
+  ip netns exec "$HUB_NS" sysctl -qw net.ipv4.ip_forward=1
+  local t
+  for t in "${TARGETS[@]}"; do
+    ensure_ns "${PREFIX}-$t"
+    ensure_keeper "${PREFIX}-$t"
+    ensure_link "$t"
+  done
+  ensure_ns "$EMPTY_NS"
+  local s
+  for s in "${SERVICES[@]}"; do
+    ensure_service_ns "$s"
+    start_services "$s"
+  done
+  log "up"
+}
+
+stop_pidfile() {
+  local pidfile=$1 want=$2 pid i
+  if pid_alive "$pidfile" "$want"; then
+    pid=$(cat "$pidfile")
+    kill "$pid" 2>/dev/null || true
+    for i in $(seq 1 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
+    [ -d "/proc/$pid" ] && kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+}
+
+cmd_down() {
+  need_root
+  local s t ns
+  for s in "${SERVICES[@]}"; do
+    stop_pidfile "$STATE_DIR/$s.packetflix.pid" packetflix
+    stop_pidfile "$STATE_DIR/$s.gostwire.pid" gostwire
+  done
+  for ns in "$HUB_NS" $(for t in "${TARGETS[@]}"; do echo "${PREFIX}-$t"; done); do
+    stop_pidfile "$STATE_DIR/$ns.keeper.pid" "$ns"
+  done
+  # Deleting a namespace deletes the veth ends inside it, and with them their peers.
+  for ns in "$HUB_NS" "$EMPTY_NS" $(for t in "${TARGETS[@]}"; do echo "${PREFIX}-$t"; done) \
+    $(for s in "${SERVICES[@]}"; do echo "${PREFIX}-$s"; done); do
+    ns_exists "$ns" && ip netns del "$ns"
+  done
+  for s in "${SERVICES[@]}"; do ip link del "csh-$s" 2>/dev/null || true; done
+  rm -rf "$STATE_DIR"
+  log "down"
+}
+
+cmd_env() {
+  need_root
+  node "$SCRIPT_DIR/testbed-env.mjs" "$STATE_DIR" "$PREFIX" "$PACKETFLIX_VERSION" "$GOSTWIRE_VERSION"
+}
+
+cmd_status() {
+  local ns
+  for ns in $(ls /run/netns 2>/dev/null | grep "^${PREFIX}-" || true); do
+    printf '%-14s netns %s\n' "$ns" "$(stat -L -c %i "/run/netns/$ns")"
+  done
+  local f
+  for f in "$STATE_DIR"/*.pid; do
+    [ -e "$f" ] || continue
+    local pid; pid=$(cat "$f")
+    if [ -d "/proc/$pid" ]; then printf '%-28s pid %s running\n' "$(basename "$f" .pid)" "$pid"
+    else printf '%-28s pid %s NOT running\n' "$(basename "$f" .pid)" "$pid"; fi
+  done
+  if [ -s "$STATE_DIR/services-unavailable" ]; then
+    echo "Edgeshark services: unavailable:"; sed 's/^/  /' "$STATE_DIR/services-unavailable"
+  fi
+}
+
+# traffic udp|tcp FROM TO [options]: FROM and TO are bed hosts (t1, t2, hub); the sender runs inside
+# FROM's namespace and sends to TO's address only.
+cmd_traffic() {
+  need_root
+  [ $# -ge 3 ] || die "usage: traffic udp|tcp FROM TO [options]"
+  local proto=$1 from=$2 to=$3
+  shift 3
+  local dst
+  case "$to" in
+    hub) dst=${HUB_ADDR[$from]:-} ;;
+    *) dst=${TARGET_ADDR[$to]:-} ;;
+  esac
+  [ -n "$dst" ] || die "unknown traffic destination '$to' from '$from' (hosts: ${TARGETS[*]} hub)"
+  ns_exists "${PREFIX}-$from" || die "namespace ${PREFIX}-$from does not exist: run 'up' first"
+  case "$proto" in
+    udp) ip netns exec "${PREFIX}-$from" node "$SCRIPT_DIR/traffic.mjs" udp-send --to "$dst" "$@" ;;
+    tcp)
+      local sink_out
+      sink_out=$(mktemp)
+      ip netns exec "${PREFIX}-$to" node "$SCRIPT_DIR/traffic.mjs" tcp-sink "$@" >"$sink_out" &
+      local sink=$! i
+      for i in $(seq 1 100); do grep -q listening "$sink_out" && break; sleep 0.05; done
+      if ! ip netns exec "${PREFIX}-$from" node "$SCRIPT_DIR/traffic.mjs" tcp-send --to "$dst" "$@"; then
+        kill "$sink" 2>/dev/null || true
+        wait "$sink" 2>/dev/null || true
+        rm -f "$sink_out"
+        die "tcp traffic from $from to $to failed"
+      fi
+      wait "$sink"
+      grep -v listening "$sink_out" || true
+      rm -f "$sink_out"
+      ;;
+    *) die "unknown traffic protocol '$proto' (udp or tcp)" ;;
+  esac
+}
+
+main() {
+  local cmd=${1:-}
+  [ $# -gt 0 ] && shift
+  case "$cmd" in
+    up) cmd_up ;;
+    down) cmd_down ;;
+    env) cmd_env ;;
+    status) cmd_status ;;
+    deps) cmd_deps ;;
+    traffic) cmd_traffic "$@" ;;
+    *) die "usage: $0 up|down|env|status|deps|traffic" ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,73 @@
+// Prints the test bed as JSON: service URLs, and each namespace's name, netns inode, keeper PID,
+// interfaces and addresses. Called by `edgeshark-testbed.sh env`; plain Node, no dependencies.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+
+const [stateDir, prefix, packetflixVersion, gostwireVersion] = process.argv.slice(2);
+
+function readPid(file) {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && existsSync(`/proc/${pid}`) ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+function interfaces(ns) {
+  const out = execFileSync('ip', ['-j', '-n', ns, 'addr', 'show'], { encoding: 'utf8' });
+  return JSON.parse(out).map((link) => ({
+    name: link.ifname,
+    up: link.operstate === 'UP' || link.operstate === 'UNKNOWN',
+    addresses: (link.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`),
+  }));
+}
+
+function roleOf(short) {
+  if (short === 'empty') return 'empty';
+  if (short === 'hub') return 'hub';
+  if (short.startsWith('svc')) return 'service';
+  return 'target';
+}
+
+const names = existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.startsWith(`${prefix}-`)).sort() : [];
+const namespaces = names.map((name) => {
+  const short = name.slice(prefix.length + 1);
+  return {
+    name,
+    host: short,
+    role: roleOf(short),
+    netns: statSync(`/run/netns/${name}`).ino,
+    keeperPid: readPid(`${stateDir}/${name}.keeper.pid`),
+    interfaces: interfaces(name),
+  };
+});
+
+const unavailableFile = `${stateDir}/services-unavailable`;
+const reason = existsSync(unavailableFile) ? readFileSync(unavailableFile, 'utf8').trim() : null;
+const hosts = namespaces
+  .filter((n) => n.role === 'service')
+  .map((n) => {
+    const eth0 = n.interfaces.find((i) => i.name === 'eth0');
+    const address = eth0?.addresses[0]?.split('/')[0] ?? null;
+    return {
+      name: n.host,
+      namespace: n.name,
+      url: address ? `http://${address}:5001` : null,
+      packetflixPid: readPid(`${stateDir}/${n.host}.packetflix.pid`),
+      gostwirePid: readPid(`${stateDir}/${n.host}.gostwire.pid`),
+    };
+  });
+
+const env = {
+  stateDir,
+  services: {
+    available: reason === null && hosts.length > 0 && hosts.every((h) => h.packetflixPid !== null && h.gostwirePid !== null),
+    reason,
+    packetflixVersion,
+    gostwireVersion,
+    hosts,
+  },
+  namespaces,
+};
+process.stdout.write(`${JSON.stringify(env, null, 2)}\n`);

@@ -1,0 +1,190 @@
+// Access to the test bed (scripts/edgeshark-testbed.sh) from tests: its JSON description, bounded
+// traffic between its namespaces, and dumpcap runs inside them.
+//
+// Outside CI a test whose bed is missing is skipped with the reason; with CI=true it fails instead,
+// naming what is missing, so that CI can never pass by skipping.
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { TestContext } from 'node:test';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const BED_SCRIPT = path.join(REPO_ROOT, 'scripts', 'edgeshark-testbed.sh');
+
+export interface BedInterface {
+  name: string;
+  up: boolean;
+  addresses: string[];
+}
+
+export interface BedNamespace {
+  /** e.g. `csharg-t1` */
+  name: string;
+  /** e.g. `t1`, `hub`, `empty`, `svc1` */
+  host: string;
+  role: 'target' | 'hub' | 'empty' | 'service';
+  netns: number;
+  keeperPid: number | null;
+  interfaces: BedInterface[];
+}
+
+export interface BedServiceHost {
+  name: string;
+  namespace: string;
+  url: string | null;
+  packetflixPid: number | null;
+  gostwirePid: number | null;
+}
+
+export interface BedEnv {
+  stateDir: string;
+  services: {
+    available: boolean;
+    reason: string | null;
+    packetflixVersion: string;
+    gostwireVersion: string;
+    hosts: BedServiceHost[];
+  };
+  namespaces: BedNamespace[];
+}
+
+const isCI = process.env.CI === 'true';
+
+let cached: Promise<BedEnv | string> | undefined;
+
+async function readBed(): Promise<BedEnv | string> {
+  if (process.getuid?.() !== 0) return 'the test bed needs root (it uses network namespaces)';
+  if (!existsSync('/run/netns/csharg-t1')) return 'the test bed is not up: run `scripts/edgeshark-testbed.sh up` as root';
+  for (const tool of ['/usr/bin/dumpcap', '/usr/bin/tshark', '/usr/bin/capinfos']) {
+    if (!existsSync(tool)) return `${tool} is missing: run \`scripts/edgeshark-testbed.sh deps\` (Debian package tshark)`;
+  }
+  const { stdout } = await execFileAsync('bash', [BED_SCRIPT, 'env'], { maxBuffer: 16 * 1024 * 1024 });
+  return JSON.parse(stdout) as BedEnv;
+}
+
+/** The bed, or undefined after marking the test skipped (outside CI) or failing it (in CI). */
+export async function requireBed(t: TestContext): Promise<BedEnv | undefined> {
+  cached ??= readBed();
+  const bed = await cached;
+  if (typeof bed === 'string') {
+    if (isCI) throw new Error(`test bed prerequisite missing (CI=true never skips): ${bed}`);
+    t.skip(bed);
+    return undefined;
+  }
+  return bed;
+}
+
+/** The bed's description; throws when it is missing (for before() hooks and benchmarks). */
+export async function loadBed(): Promise<BedEnv> {
+  cached ??= readBed();
+  const bed = await cached;
+  if (typeof bed === 'string') throw new Error(`test bed prerequisite missing: ${bed}`);
+  return bed;
+}
+
+export function bedNamespace(bed: BedEnv, host: string): BedNamespace {
+  const ns = bed.namespaces.find((n) => n.host === host);
+  if (!ns) throw new Error(`the test bed has no namespace for host "${host}"`);
+  return ns;
+}
+
+/** The IPv4 address (without prefix length) of an interface in a bed namespace. */
+export function bedAddress(bed: BedEnv, host: string, iface = 'eth0'): string {
+  const addr = bedNamespace(bed, host).interfaces.find((i) => i.name === iface)?.addresses.find((a) => !a.includes(':'));
+  if (!addr) throw new Error(`bed host "${host}" has no IPv4 address on ${iface}`);
+  return addr.split('/')[0]!;
+}
+
+export interface UdpTraffic {
+  from: string;
+  to: string;
+  count: number;
+  /** datagrams per second; 0 = as fast as possible */
+  rate?: number;
+  /** payload bytes */
+  size?: number;
+  port?: number;
+}
+
+/** Sends `count` UDP datagrams from one bed host to another; resolves when all are sent. */
+export async function sendUdp(opts: UdpTraffic): Promise<{ sent: number; bytes: number }> {
+  const args = ['traffic', 'udp', opts.from, opts.to, '--count', String(opts.count)];
+  if (opts.rate !== undefined) args.push('--rate', String(opts.rate));
+  if (opts.size !== undefined) args.push('--size', String(opts.size));
+  if (opts.port !== undefined) args.push('--port', String(opts.port));
+  const { stdout } = await execFileAsync('bash', [BED_SCRIPT, ...args], { timeout: 130_000 });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as { sent: number; bytes: number };
+}
+
+export interface TcpTraffic {
+  from: string;
+  to: string;
+  bytes: number;
+  /** bytes per second; 0 = as fast as possible */
+  rate?: number;
+  port?: number;
+}
+
+/** One TCP connection carrying `bytes` from one bed host to a sink on another. */
+export async function tcpExchange(opts: TcpTraffic): Promise<{ sent: number; received: number }> {
+  const args = ['traffic', 'tcp', opts.from, opts.to, '--bytes', String(opts.bytes)];
+  if (opts.rate !== undefined) args.push('--rate', String(opts.rate));
+  if (opts.port !== undefined) args.push('--port', String(opts.port));
+  const { stdout } = await execFileAsync('bash', [BED_SCRIPT, ...args], { timeout: 130_000 });
+  const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+  return { sent: lines.find((l) => 'sent' in l)?.sent ?? -1, received: lines.find((l) => 'received' in l)?.received ?? -1 };
+}
+
+export interface DumpcapRun {
+  /** dumpcap's pcapng output */
+  stdout: Readable;
+  /** resolves once dumpcap has written its first bytes (the SHB): capturing has started */
+  started: Promise<void>;
+  /** SIGTERM by PID; resolves when dumpcap has exited and its output has ended */
+  stop(): Promise<void>;
+}
+
+export interface DumpcapOptions {
+  /** bed namespace name, e.g. `csharg-t1` */
+  ns: string;
+  /** interfaces; `any` for the pseudo-interface */
+  ifaces: string[];
+  filter?: string;
+}
+
+/** Runs Debian's dumpcap inside a bed namespace, writing pcapng to stdout. */
+export function dumpcapCapture(opts: DumpcapOptions): DumpcapRun {
+  const args = [`--net=/run/netns/${opts.ns}`, '/usr/bin/dumpcap', '-w', '-', '-n', '-q'];
+  for (const i of opts.ifaces) args.push('-i', i);
+  if (opts.filter) args.push('-f', opts.filter);
+  const child: ChildProcessByStdio<null, Readable, Readable> = spawn('nsenter', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const started = new Promise<void>((resolve, reject) => {
+    child.stdout.once('readable', () => resolve());
+    child.once('close', (code) => reject(new Error(`dumpcap exited (${code}) before writing: ${stderr.trim()}`)));
+  });
+  started.catch(() => undefined);
+  return {
+    stdout: child.stdout,
+    started,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Runs tshark on a file with the given fields; one array of strings per packet. */
+export async function tsharkFields(file: string, fields: string[], extra: string[] = []): Promise<string[][]> {
+  const args = ['-r', file, '-T', 'fields', '-E', 'separator=\t', ...extra];
+  for (const f of fields) args.push('-e', f);
+  const { stdout } = await execFileAsync('/usr/bin/tshark', args, { maxBuffer: 256 * 1024 * 1024 });
+  return stdout.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t'));
+}
