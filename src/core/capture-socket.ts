@@ -1,0 +1,322 @@
+// One capture WebSocket to Packetflix, as an event-based session: chunks in, exactly one end
+// reason out. Everything that can go wrong (handshake, server failure close, protocol, lost
+// connection, a throwing handler) ends in `onEnd`, never in an exception, and never leaves the
+// socket open.
+
+import net from 'node:net';
+import tls from 'node:tls';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import WebSocket from 'ws';
+import type { CaptureEnd, CaptureHandlers, CaptureSession } from './capture-source';
+import {
+  bodyStartText,
+  CaptureConnectionLostError,
+  CaptureFailedError,
+  CaptureHandshakeError,
+  CaptureProtocolError,
+} from './capture-errors';
+import type { CaptureContext } from './capture-errors';
+import { closeFrameAtEnd, ReceivedTail } from './close-frame-tail';
+
+/** csharg's default for the discovery request and the WebSocket handshake. */
+export const DEFAULT_SERVICE_TIMEOUT_MS = 30_000;
+/** How long a graceful stop waits for the server's Close echo before force-closing. */
+export const DEFAULT_STOP_TIMEOUT_MS = 5_000;
+/** Packetflix messages are at most 32 KiB; anything near this bound is not Packetflix. */
+export const DEFAULT_MAX_PAYLOAD = 16 * 1024 * 1024;
+/** csharg's Close reason for a client stop. */
+export const CLIENT_CLOSE_REASON = 'ciao';
+
+const HANDSHAKE_BODY_LIMIT = 4096;
+const HANDSHAKE_BODY_WAIT_MS = 2_000;
+
+export interface CaptureTlsOptions {
+  ca?: string | Buffer | Array<string | Buffer>;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  /** false skips certificate verification (csharg's insecureSkipVerify) */
+  rejectUnauthorized?: boolean;
+}
+
+export interface CaptureSocketOptions {
+  /** handshake timeout in ms; 0 = none (default 30 s) */
+  handshakeTimeoutMs?: number;
+  /** graceful stop: how long to wait for the Close echo (default 5 s) */
+  stopTimeoutMs?: number;
+  /** largest accepted message (default 16 MiB) */
+  maxPayload?: number;
+  tls?: CaptureTlsOptions;
+  /** the target, described for humans, for error messages */
+  targetDescription?: string;
+}
+
+/** A capture session over one WebSocket; see `CaptureSession`. */
+export interface CaptureSocketSession extends CaptureSession {
+  /** resolves with the end reason once the capture has ended (does not stop it) */
+  readonly ended: Promise<CaptureEnd>;
+}
+
+type Phase = 'connecting' | 'open' | 'closing' | 'ended';
+
+/**
+ * Opens the capture socket at `url` (ws: or wss:) with the given request headers and reports
+ * every binary message to `handlers.onChunk` and the end, exactly once, to `handlers.onEnd`.
+ */
+export function openCaptureSocket(
+  url: string,
+  headers: Record<string, string>,
+  options: CaptureSocketOptions,
+  handlers: CaptureHandlers,
+): CaptureSocketSession {
+  const context: CaptureContext = { target: options.targetDescription ?? '', url };
+  const stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_SERVICE_TIMEOUT_MS;
+
+  let phase: Phase = 'connecting';
+  let stopRequested = false;
+  let failure: Error | undefined;
+  let pauseWanted = false;
+  let safetyTimer: NodeJS.Timeout | undefined;
+  let resolveEnded!: (end: CaptureEnd) => void;
+  const ended = new Promise<CaptureEnd>((resolve) => {
+    resolveEnded = resolve;
+  });
+
+  // The raw socket, tapped from its first byte: the tail recovers a rejected 1006 Close frame,
+  // 'end' tells a server that hung up from a connection that broke.
+  const tail = new ReceivedTail();
+  let serverHungUp = false;
+  let socketError: Error | undefined;
+  const secure = url.startsWith('wss:') || url.startsWith('https:');
+  const createConnection = ((connectOptions: net.TcpNetConnectOpts & tls.ConnectionOptions) => {
+    // ws hands over the request options; `path` there is the HTTP path, not an IPC socket path.
+    const socketOptions = { ...connectOptions, path: undefined };
+    let socket: net.Socket;
+    if (secure) {
+      const host = connectOptions.host ?? '';
+      socket = tls.connect({ ...socketOptions, servername: connectOptions.servername ?? (net.isIP(host) ? undefined : host) });
+    } else {
+      socket = net.connect(socketOptions);
+    }
+    socket.on('data', (chunk: Buffer) => tail.push(chunk));
+    socket.once('end', () => {
+      serverHungUp = true;
+    });
+    socket.on('error', (err) => {
+      socketError ??= err;
+    });
+    return socket;
+  }) as unknown as typeof net.createConnection;
+
+  const fail = (err: Error): void => {
+    failure ??= err;
+  };
+
+  const finish = (end: CaptureEnd): void => {
+    if (phase === 'ended') return;
+    phase = 'ended';
+    clearTimeout(safetyTimer);
+    if (websocket.readyState !== WebSocket.CLOSED) websocket.terminate();
+    try {
+      handlers.onEnd(end);
+    } catch {
+      // The handler's own failure has nowhere left to go; the end is still reported below.
+    }
+    resolveEnded(end);
+  };
+
+  /** Starts (or joins) a bounded closing handshake; `finish` runs on ws's 'close'. */
+  const beginClose = (code: number, reason: string): void => {
+    if (phase === 'ended') return;
+    if (websocket.readyState === WebSocket.CONNECTING) {
+      websocket.terminate();
+      return;
+    }
+    phase = 'closing';
+    // Reading must go on, or the echo (and the data in flight before it) is never seen.
+    websocket.resume();
+    if (websocket.readyState === WebSocket.OPEN) websocket.close(code, reason);
+    safetyTimer ??= setTimeout(() => {
+      websocket.terminate();
+      // ws reports 'close' once the socket is gone; this guards against it never coming.
+      setTimeout(() => finish(endFromClose(1006)), 1_000).unref();
+    }, stopTimeoutMs + 100);
+  };
+
+  const endFromClose = (code: number, reasonText = ''): CaptureEnd => {
+    if (failure) return { kind: 'error', error: failure };
+    if (stopRequested) return { kind: 'stopped' };
+    if (code === 1000) return { kind: 'completed' };
+    if (code === 1006) {
+      if (socketError || !serverHungUp) {
+        const detail = socketError ? socketError.message : 'the connection closed without a Close frame';
+        return { kind: 'error', error: new CaptureConnectionLostError(context, `${detail}; check the network path to the service and try again`, { cause: socketError }) };
+      }
+      return {
+        kind: 'error',
+        error: new CaptureFailedError(
+          context,
+          undefined,
+          undefined,
+          'the server closed the connection without a reason; Packetflix drops reasons longer than 123 bytes (check the target, interfaces and filter, or the Packetflix log)',
+        ),
+      };
+    }
+    const reason = reasonText || undefined;
+    return {
+      kind: 'error',
+      error: new CaptureFailedError(context, reason, code, `the server closed the capture with code ${code}${reason ? `: ${reason}` : ' and no reason'}`),
+    };
+  };
+
+  let websocket: WebSocket;
+  try {
+    websocket = new WebSocket(url, {
+      headers,
+      perMessageDeflate: false,
+      followRedirects: false,
+      maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+      closeTimeout: stopTimeoutMs,
+      ...(handshakeTimeoutMs > 0 ? { handshakeTimeout: handshakeTimeoutMs } : {}),
+      ...options.tls,
+      createConnection,
+    } as WebSocket.ClientOptions);
+  } catch (err) {
+    // A malformed URL: report it like every other failure, asynchronously.
+    const error = new CaptureHandshakeError(context, undefined, '', `invalid capture URL: ${(err as Error).message}`, { cause: err });
+    setImmediate(() => {
+      try {
+        handlers.onEnd({ kind: 'error', error });
+      } catch {
+        // see finish()
+      }
+      resolveEnded({ kind: 'error', error });
+    });
+    return { ended, stop: () => ended, pause() {}, resume() {} };
+  }
+
+  websocket.on('unexpected-response', (request: ClientRequest, response: IncomingMessage) => {
+    readBoundedBody(response, (body) => {
+      const status = response.statusCode ?? 0;
+      const bodyStart = bodyStartText(body);
+      fail(
+        new CaptureHandshakeError(
+          context,
+          status,
+          bodyStart,
+          `the server answered HTTP ${status} ${response.statusMessage ?? ''} instead of switching to WebSocket${bodyStart ? `: ${bodyStart}` : ''} (${handshakeHint(status)})`,
+        ),
+      );
+      request.destroy();
+      websocket.terminate();
+    });
+  });
+
+  websocket.on('open', () => {
+    if (phase !== 'connecting') return;
+    phase = 'open';
+    if (pauseWanted) websocket.pause();
+  });
+
+  websocket.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
+    if (phase === 'ended') return;
+    if (!isBinary) {
+      fail(new CaptureProtocolError(context, 'the server sent a text message; Packetflix sends binary pcapng only (is this URL really a Packetflix capture service?)'));
+      beginClose(1002, 'text message not expected');
+      return;
+    }
+    const chunk = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    try {
+      handlers.onChunk(chunk);
+    } catch (err) {
+      fail(err instanceof Error ? err : new Error(String(err)));
+      beginClose(1000, CLIENT_CLOSE_REASON);
+    }
+  });
+
+  websocket.on('error', (err: Error & { code?: string }) => {
+    if (phase === 'ended') return;
+    if (phase === 'connecting') {
+      if (!stopRequested && !failure) {
+        const detail = err.message.includes('handshake has timed out')
+          ? `no WebSocket handshake within ${handshakeTimeoutMs} ms (is the service reachable? raise the timeout?)`
+          : `cannot open the capture WebSocket: ${err.message} (is the service running at this URL?)`;
+        fail(new CaptureHandshakeError(context, undefined, '', detail, { cause: err }));
+      }
+      return;
+    }
+    if (err.code === 'WS_ERR_INVALID_CLOSE_CODE') {
+      const close = closeFrameAtEnd(tail.bytes());
+      fail(
+        close
+          ? new CaptureFailedError(context, close.reason, close.code, close.reason || 'the server reported a failure without a reason')
+          : new CaptureFailedError(context, undefined, undefined, `the server sent a failure Close (${err.message}) whose reason could not be recovered`),
+      );
+      // A server-reported failure needs no closing handshake: the capture is already gone.
+      websocket.terminate();
+      return;
+    }
+    if (err.code?.startsWith('WS_ERR_')) {
+      fail(new CaptureProtocolError(context, `${err.message} (${err.code})`, { cause: err }));
+      beginClose(1002, 'protocol error');
+      return;
+    }
+    fail(new CaptureConnectionLostError(context, err.message, { cause: err }));
+  });
+
+  websocket.on('close', (code: number, reason: Buffer) => {
+    finish(endFromClose(code, reason.toString('utf8')));
+  });
+
+  const stop = (): Promise<CaptureEnd> => {
+    if (phase !== 'ended' && !stopRequested) {
+      stopRequested = true;
+      beginClose(1000, CLIENT_CLOSE_REASON);
+    }
+    return ended;
+  };
+
+  return {
+    ended,
+    stop,
+    pause() {
+      pauseWanted = true;
+      if (phase === 'open') websocket.pause();
+    },
+    resume() {
+      pauseWanted = false;
+      if (phase === 'open') websocket.resume();
+    },
+  };
+}
+
+/** Reads at most HANDSHAKE_BODY_LIMIT bytes of a response, for at most a short while. */
+function readBoundedBody(response: IncomingMessage, done: (body: Buffer) => void): void {
+  const parts: Buffer[] = [];
+  let size = 0;
+  let called = false;
+  const complete = (): void => {
+    if (called) return;
+    called = true;
+    clearTimeout(timer);
+    response.removeAllListeners('data');
+    done(Buffer.concat(parts).subarray(0, HANDSHAKE_BODY_LIMIT));
+  };
+  const timer = setTimeout(complete, HANDSHAKE_BODY_WAIT_MS);
+  response.on('data', (chunk: Buffer) => {
+    parts.push(chunk);
+    size += chunk.length;
+    if (size >= HANDSHAKE_BODY_LIMIT) complete();
+  });
+  response.once('end', complete);
+  response.once('error', complete);
+  response.once('close', complete);
+}
+
+function handshakeHint(status: number): string {
+  if (status === 401 || status === 403) return 'check the bearer token and the proxy in front of Packetflix';
+  if (status === 404) return 'check the service URL and its base path';
+  if (status === 400) return 'is this a Packetflix capture service?';
+  if (status === 502 || status === 503 || status === 504) return 'the proxy cannot reach Packetflix';
+  return 'check the service URL';
+}
