@@ -3,8 +3,7 @@
 // connection, a throwing handler) ends in `onEnd`, never in an exception, and never leaves the
 // socket open.
 
-import net from 'node:net';
-import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import type { CaptureEnd, CaptureHandlers, CaptureSession } from './capture-source';
@@ -58,6 +57,21 @@ export interface CaptureSocketSession extends CaptureSession {
 
 type Phase = 'connecting' | 'open' | 'closing' | 'ended';
 
+/** The `ws` client options a capture socket needs (also for callers who connect it themselves). */
+export function captureClientOptions(headers: Record<string, string>, options: CaptureSocketOptions): WebSocket.ClientOptions {
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_SERVICE_TIMEOUT_MS;
+  // `closeTimeout` (ws >= 8.18) bounds ws's own wait for the Close echo; @types/ws lacks it.
+  return {
+    headers,
+    perMessageDeflate: false,
+    followRedirects: false,
+    maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+    closeTimeout: options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
+    ...(handshakeTimeoutMs > 0 ? { handshakeTimeout: handshakeTimeoutMs } : {}),
+    ...options.tls,
+  } as WebSocket.ClientOptions;
+}
+
 /**
  * Opens the capture socket at `url` (ws: or wss:) with the given request headers and reports
  * every binary message to `handlers.onChunk` and the end, exactly once, to `handlers.onEnd`.
@@ -68,11 +82,39 @@ export function openCaptureSocket(
   options: CaptureSocketOptions,
   handlers: CaptureHandlers,
 ): CaptureSocketSession {
+  let websocket: WebSocket;
+  try {
+    websocket = new WebSocket(url, captureClientOptions(headers, options));
+  } catch (err) {
+    // A malformed URL: report it like every other failure, asynchronously.
+    const context: CaptureContext = { target: options.targetDescription ?? '', url };
+    const error = new CaptureHandshakeError(context, undefined, '', `invalid capture URL: ${(err as Error).message}`, { cause: err });
+    const ended = new Promise<CaptureEnd>((resolve) => {
+      setImmediate(() => {
+        try {
+          handlers.onEnd({ kind: 'error', error });
+        } catch {
+          // nowhere left to report the handler's own failure
+        }
+        resolve({ kind: 'error', error });
+      });
+    });
+    return { ended, stop: () => ended, pause() {}, resume() {} };
+  }
+  return attachCaptureSocket(websocket, options, handlers);
+}
+
+/**
+ * Runs a capture session on a `ws` WebSocket that is connecting or open (for callers who create
+ * the socket themselves, e.g. through their own agent or proxy).
+ */
+export function attachCaptureSocket(websocket: WebSocket, options: CaptureSocketOptions, handlers: CaptureHandlers): CaptureSocketSession {
+  const url = websocket.url;
   const context: CaptureContext = { target: options.targetDescription ?? '', url };
   const stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_SERVICE_TIMEOUT_MS;
 
-  let phase: Phase = 'connecting';
+  let phase: Phase = websocket.readyState === WebSocket.CONNECTING ? 'connecting' : 'open';
   let stopRequested = false;
   let failure: Error | undefined;
   let pauseWanted = false;
@@ -82,31 +124,27 @@ export function openCaptureSocket(
     resolveEnded = resolve;
   });
 
-  // The raw socket, tapped from its first byte: the tail recovers a rejected 1006 Close frame,
-  // 'end' tells a server that hung up from a connection that broke.
+  // The raw socket, tapped for every byte after the HTTP upgrade: the tail recovers a rejected
+  // 1006 Close frame, 'end' tells a server that hung up from a connection that broke. The tap is
+  // put on at 'open', which ws emits right after attaching its own reader and before any byte
+  // flows (bytes that came with the 101 response are re-read then too); tapping earlier, at
+  // 'upgrade', would switch the socket to flowing mode and steal those bytes from ws. It is
+  // prepended so that it has seen a frame before ws's parser reacts to it. Tapping the socket ws
+  // was given (rather than creating the TCP socket ourselves) keeps agents, proxies and TLS working.
   const tail = new ReceivedTail();
   let serverHungUp = false;
   let socketError: Error | undefined;
-  const secure = url.startsWith('wss:') || url.startsWith('https:');
-  const createConnection = ((connectOptions: net.TcpNetConnectOpts & tls.ConnectionOptions) => {
-    // ws hands over the request options; `path` there is the HTTP path, not an IPC socket path.
-    const socketOptions = { ...connectOptions, path: undefined };
-    let socket: net.Socket;
-    if (secure) {
-      const host = connectOptions.host ?? '';
-      socket = tls.connect({ ...socketOptions, servername: connectOptions.servername ?? (net.isIP(host) ? undefined : host) });
-    } else {
-      socket = net.connect(socketOptions);
-    }
-    socket.on('data', (chunk: Buffer) => tail.push(chunk));
+  const tap = (socket: Duplex | undefined): void => {
+    if (!socket) return;
+    socket.prependListener('data', (chunk: Buffer) => tail.push(chunk));
     socket.once('end', () => {
       serverHungUp = true;
     });
-    socket.on('error', (err) => {
+    socket.on('error', (err: Error) => {
       socketError ??= err;
     });
-    return socket;
-  }) as unknown as typeof net.createConnection;
+  };
+  if (phase === 'open') tap(rawSocketOf(websocket));
 
   const fail = (err: Error): void => {
     failure ??= err;
@@ -169,32 +207,6 @@ export function openCaptureSocket(
     };
   };
 
-  let websocket: WebSocket;
-  try {
-    websocket = new WebSocket(url, {
-      headers,
-      perMessageDeflate: false,
-      followRedirects: false,
-      maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
-      closeTimeout: stopTimeoutMs,
-      ...(handshakeTimeoutMs > 0 ? { handshakeTimeout: handshakeTimeoutMs } : {}),
-      ...options.tls,
-      createConnection,
-    } as WebSocket.ClientOptions);
-  } catch (err) {
-    // A malformed URL: report it like every other failure, asynchronously.
-    const error = new CaptureHandshakeError(context, undefined, '', `invalid capture URL: ${(err as Error).message}`, { cause: err });
-    setImmediate(() => {
-      try {
-        handlers.onEnd({ kind: 'error', error });
-      } catch {
-        // see finish()
-      }
-      resolveEnded({ kind: 'error', error });
-    });
-    return { ended, stop: () => ended, pause() {}, resume() {} };
-  }
-
   websocket.on('unexpected-response', (request: ClientRequest, response: IncomingMessage) => {
     readBoundedBody(response, (body) => {
       const status = response.statusCode ?? 0;
@@ -215,6 +227,7 @@ export function openCaptureSocket(
   websocket.on('open', () => {
     if (phase !== 'connecting') return;
     phase = 'open';
+    tap(rawSocketOf(websocket));
     if (pauseWanted) websocket.pause();
   });
 
@@ -268,6 +281,11 @@ export function openCaptureSocket(
     finish(endFromClose(code, reason.toString('utf8')));
   });
 
+  if (websocket.readyState === WebSocket.CLOSING || websocket.readyState === WebSocket.CLOSED) {
+    // Nothing will ever arrive on a socket that is already going away.
+    setImmediate(() => finish({ kind: 'error', error: new CaptureConnectionLostError(context, 'the WebSocket was already closed when the capture started') }));
+  }
+
   const stop = (): Promise<CaptureEnd> => {
     if (phase !== 'ended' && !stopRequested) {
       stopRequested = true;
@@ -288,6 +306,11 @@ export function openCaptureSocket(
       if (phase === 'open') websocket.resume();
     },
   };
+}
+
+/** ws keeps the raw socket private; a session attached to an open WebSocket needs it for the tap. */
+function rawSocketOf(websocket: WebSocket): Duplex | undefined {
+  return (websocket as unknown as { _socket?: Duplex | null })._socket ?? undefined;
 }
 
 /** Reads at most HANDSHAKE_BODY_LIMIT bytes of a response, for at most a short while. */
