@@ -1,16 +1,7 @@
 // Why a capture or a discovery failed, as typed errors whose messages name the target and the URL
 // and say what a user can do about it.
 
-// TODO(errors.ts): extend CshargError once src/core/errors.ts lands.
-class CshargError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+import { CshargError } from './errors';
 
 /** Where an error happened: the capture target (described for humans) and the service URL. */
 export interface CaptureContext {
@@ -33,7 +24,6 @@ export function urlWithoutQuery(url: string): string {
 
 /** The WebSocket handshake failed: answered without 101, refused, or timed out. */
 export class CaptureHandshakeError extends CshargError {
-  override readonly name = 'CaptureHandshakeError';
   constructor(
     readonly context: CaptureContext,
     /** the HTTP status when the server answered; undefined when it never did */
@@ -52,7 +42,6 @@ export class CaptureHandshakeError extends CshargError {
  * than 1000), or closed the connection without any Close frame.
  */
 export class CaptureFailedError extends CshargError {
-  override readonly name = 'CaptureFailedError';
   constructor(
     readonly context: CaptureContext,
     /** the server's reason text; undefined when the server sent none */
@@ -67,7 +56,6 @@ export class CaptureFailedError extends CshargError {
 
 /** The server broke the protocol: a text message, an oversized or malformed frame. */
 export class CaptureProtocolError extends CshargError {
-  override readonly name = 'CaptureProtocolError';
   constructor(readonly context: CaptureContext, detail: string, options?: { cause?: unknown }) {
     super('CAPTURE_PROTOCOL', `${where(context)}: protocol error: ${detail}`, options);
   }
@@ -75,7 +63,6 @@ export class CaptureProtocolError extends CshargError {
 
 /** The connection broke (reset, network error) without a Close from the server. */
 export class CaptureConnectionLostError extends CshargError {
-  override readonly name = 'CaptureConnectionLostError';
   constructor(readonly context: CaptureContext, detail: string, options?: { cause?: unknown }) {
     super('CAPTURE_CONNECTION_LOST', `${where(context)}: connection lost: ${detail}`, options);
   }
@@ -83,7 +70,6 @@ export class CaptureConnectionLostError extends CshargError {
 
 /** The writable the capture goes into failed or was closed; the capture was stopped gracefully. */
 export class CaptureWriterError extends CshargError {
-  override readonly name = 'CaptureWriterError';
   constructor(readonly context: CaptureContext, detail: string, options?: { cause?: unknown }) {
     super('CAPTURE_WRITER_FAILED', `${where(context)} stopped: the output failed: ${detail}`, options);
   }
@@ -91,7 +77,6 @@ export class CaptureWriterError extends CshargError {
 
 /** The discovery request failed: a non-2xx status, a non-JSON body, a timeout or no connection. */
 export class DiscoveryError extends CshargError {
-  override readonly name = 'DiscoveryError';
   constructor(
     readonly url: string,
     readonly status: number | undefined,

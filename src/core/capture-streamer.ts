@@ -1,0 +1,133 @@
+// csharg's CaptureStreamer: a capture session whose (SHB-edited) stream goes into a Node
+// Writable, with backpressure, and whose end is a promise of the end reason.
+
+import type { Transform, Writable } from 'node:stream';
+import { CaptureWriterError } from './capture-errors';
+import type { CaptureContext } from './capture-errors';
+import type { CaptureEnd, CaptureHandlers, CaptureSession } from './capture-source';
+
+/**
+ * A running capture into a Writable. Every method resolves with the same end reason:
+ * `{kind:'completed'}` (the server ended it), `{kind:'stopped'}` (stop() / stopAfter()), or
+ * `{kind:'error', error}` with a typed error (`CaptureWriterError` when the output failed; the
+ * capture is then stopped gracefully). None of them rejects.
+ */
+export interface CaptureStreamer {
+  /** graceful stop: Close 1000 `ciao`, data in flight still written, bounded wait for the echo */
+  stop(): Promise<CaptureEnd>;
+  /** resolves when the capture has ended, by itself or by stop(); does not stop it */
+  wait(): Promise<CaptureEnd>;
+  /** waits up to `ms`, then stops; resolves at once when the capture ended earlier */
+  stopAfter(ms: number): Promise<CaptureEnd>;
+}
+
+/** Opens one capture session with the given handlers (e.g. `openCaptureSocket` bound to a URL). */
+export type CaptureSessionOpener = (handlers: CaptureHandlers) => CaptureSession;
+
+/**
+ * Streams a capture into `writable` through `editor` (the SHB editor; none = as received). The
+ * writable is not ended: like csharg's io.Writer it belongs to the caller (stdout, a file).
+ */
+export function streamCaptureInto(
+  writable: Writable,
+  open: CaptureSessionOpener,
+  context: CaptureContext,
+  editor?: Transform,
+): CaptureStreamer {
+  let firstFailure: Error | undefined;
+  let sessionEnded = false;
+  let outputDone = false;
+  let stopAfterTimer: NodeJS.Timeout | undefined;
+  let resolveEnd!: (end: CaptureEnd) => void;
+  const end = new Promise<CaptureEnd>((resolve) => {
+    resolveEnd = resolve;
+  });
+
+  const writerUsable = (): boolean => !writable.destroyed && !writable.writableEnded && firstFailure === undefined;
+
+  const onDrain = (): void => session?.resume();
+  const onWriterError = (err: Error): void => writerFailed(`${err.message}`, err);
+  const onWriterClose = (): void => writerFailed('the output was closed before the capture ended');
+  writable.on('error', onWriterError);
+  writable.once('close', onWriterClose);
+
+  const deliver = (out: Buffer): void => {
+    if (!writerUsable()) return;
+    try {
+      if (!writable.write(out)) {
+        // Stop reading the socket until the output catches up; the server's kernel then drops
+        // packets (counted by dumpcap) instead of this process buffering without bound.
+        session?.pause();
+        writable.once('drain', onDrain);
+      }
+    } catch (err) {
+      writerFailed((err as Error).message, err);
+    }
+  };
+
+  let session: CaptureSession | undefined;
+  const finishOutput = (sessionEnd: CaptureEnd): void => {
+    if (outputDone) return;
+    outputDone = true;
+    clearTimeout(stopAfterTimer);
+    writable.off('error', onWriterError);
+    writable.off('close', onWriterClose);
+    writable.off('drain', onDrain);
+    const reason: CaptureEnd = firstFailure ? { kind: 'error', error: firstFailure } : sessionEnd;
+    resolveEnd(reason);
+  };
+
+  function writerFailed(detail: string, cause?: unknown): void {
+    if (firstFailure || outputDone) return;
+    firstFailure = new CaptureWriterError(context, detail, { cause });
+    void session?.stop();
+  }
+
+  if (editor) {
+    editor.on('data', deliver);
+    editor.on('error', (err: Error) => {
+      if (!firstFailure) firstFailure = err;
+      void session?.stop();
+      if (sessionEnded) finishOutput({ kind: 'error', error: err });
+    });
+  }
+
+  const handlers: CaptureHandlers = {
+    onChunk(chunk) {
+      if (editor) editor.write(chunk);
+      else deliver(chunk);
+    },
+    onEnd(sessionEnd) {
+      sessionEnded = true;
+      if (!editor || editor.destroyed) {
+        finishOutput(sessionEnd);
+        return;
+      }
+      // Let the editor flush what it holds (or fail on a partial SHB) before reporting the end.
+      editor.once('end', () => finishOutput(sessionEnd));
+      editor.once('close', () => finishOutput(sessionEnd));
+      editor.end();
+      editor.resume();
+    },
+  };
+
+  try {
+    session = open(handlers);
+  } catch (err) {
+    const error = err instanceof Error ? err : new Error(String(err));
+    finishOutput({ kind: 'error', error });
+  }
+
+  const stop = (): Promise<CaptureEnd> => {
+    if (!outputDone) void session?.stop();
+    return end;
+  };
+  return {
+    stop,
+    wait: () => end,
+    stopAfter(ms: number) {
+      if (!outputDone && stopAfterTimer === undefined) stopAfterTimer = setTimeout(() => void stop(), Math.max(0, ms));
+      return end;
+    },
+  };
+}
