@@ -37,7 +37,7 @@ export interface StandinBehaviour {
   handshakeReply?: { status: number; body: string };
   /** after the first binary message: send a text message, or reset the TCP connection */
   afterFirstMessage?: 'text' | 'reset';
-  /** stop reading the client's bytes after the first message, so a client Close is never echoed */
+  /** ignore the client's bytes after the first message, so a client Close is never echoed */
   neverEchoClose?: boolean;
   /** replace every capture's failure reason (to provoke the >123-byte case) */
   failureReason?: string;
@@ -51,8 +51,10 @@ export interface StandinCapture {
   args: string[];
   /** resolves with dumpcap's exit code (null when killed by a signal) */
   exited: Promise<number | null>;
-  /** the Close the client sent, if any */
+  /** the Close the client sent, if any (set when the connection has closed) */
   clientClose?: { code: number; reason: string };
+  /** resolves when the client's connection has closed */
+  connectionClosed: Promise<void>;
   /** the capture parameters as the stand-in understood them (headers override the query) */
   params: { container?: string; netns?: string; nif?: string; filter?: string; chaste: boolean };
 }
@@ -251,7 +253,8 @@ export async function startPacketflixStandin(bed: BedEnv, options: StandinOption
       stderr += d.toString();
     });
     const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-    const record: StandinCapture = { pid: child.pid, args, exited, params };
+    const connectionClosed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+    const record: StandinCapture = { pid: child.pid, args, exited, params, connectionClosed };
     captures.push(record);
 
     let clientGone = false;
@@ -289,8 +292,12 @@ export async function startPacketflixStandin(bed: BedEnv, options: StandinOption
       if (first) {
         first = false;
         if (behaviour.afterFirstMessage === 'text') ws.send('hello from the stand-in', { binary: false });
-        if (behaviour.afterFirstMessage === 'reset') socket.resetAndDestroy();
-        if (behaviour.neverEchoClose) socket.pause();
+        if (behaviour.afterFirstMessage === 'reset') setTimeout(() => socket.resetAndDestroy(), 50);
+        if (behaviour.neverEchoClose) {
+          // ws never sees the client's bytes (so never echoes), but still sees the hang-up.
+          socket.removeAllListeners('data');
+          socket.on('data', () => undefined);
+        }
       }
     });
     source.once('end', () => {
