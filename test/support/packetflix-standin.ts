@@ -18,6 +18,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Readable, Transform } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { shbEditStream } from '../../src/core/shb-editor';
+import type { CaptureTargetMetadata } from '../../src/core/shb-editor';
 import type WebSocket from 'ws';
 import type { BedEnv } from './testbed';
 
@@ -57,6 +59,8 @@ export interface StandinCapture {
   connectionClosed: Promise<void>;
   /** the capture parameters as the stand-in understood them (headers override the query) */
   params: { container?: string; netns?: string; nif?: string; filter?: string; chaste: boolean };
+  /** the Authorization header of the upgrade request */
+  authorization?: string;
 }
 
 export interface PacketflixStandin {
@@ -65,13 +69,19 @@ export interface PacketflixStandin {
   targets: StandinTarget[];
   behaviour: StandinBehaviour;
   captures: StandinCapture[];
+  /** how many discovery requests were answered (or left hanging) */
+  discoveryRequests: number;
   /** stops the server, SIGTERMs every dumpcap still running (by PID) and waits for them */
   close(): Promise<void>;
 }
 
 export interface StandinOptions {
-  /** edits the first SHB of each stream as the server does (metadata: container-name, ...) */
-  serverShbEdit?: (metadata: Record<string, unknown>) => Transform;
+  /**
+   * Edits the first SHB of each stream as the server does (default: this project's editor with
+   * node-name `packetflix-standin`, so tests can tell the client's block from the server's);
+   * null sends dumpcap's stream unedited.
+   */
+  serverShbEdit?: ((metadata: CaptureTargetMetadata) => Transform) | null;
 }
 
 /** Reads `/proc/PID/stat` field 22 (start time in clock ticks). */
@@ -110,6 +120,7 @@ export async function startPacketflixStandin(bed: BedEnv, options: StandinOption
   const running = new Set<ChildProcessByStdio<null, Readable, Readable>>();
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   const openSockets = new Set<Socket>();
+  const state = { discoveryRequests: 0 };
 
   const server = http.createServer((req, res) => handleHttp(req, res));
   server.on('connection', (socket: Socket) => {
@@ -122,6 +133,7 @@ export async function startPacketflixStandin(bed: BedEnv, options: StandinOption
     if (path === '/version') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name: 'packetflix', version: 'standin' }));
     } else if (path === '/discover/mobyshark' || path === '/mobyshark') {
+      state.discoveryRequests++;
       const d = behaviour.discovery;
       if (d === 'hang') return; // never answers; the client's timeout must end it
       if (d) {
@@ -255,6 +267,7 @@ export async function startPacketflixStandin(bed: BedEnv, options: StandinOption
     const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
     const connectionClosed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
     const record: StandinCapture = { pid: child.pid, args, exited, params, connectionClosed };
+    if (req.headers.authorization !== undefined) record.authorization = req.headers.authorization;
     captures.push(record);
 
     let clientGone = false;
@@ -270,12 +283,11 @@ export async function startPacketflixStandin(bed: BedEnv, options: StandinOption
       clientGone = true;
       killDumpcap();
     });
-    // Echo the client's Close with csharg's reason; ws sends the echo when `close` is called.
-    ws.on('ping', () => undefined);
 
     let source: Readable = child.stdout;
-    if (options.serverShbEdit) {
-      const edit = options.serverShbEdit({
+    const serverShbEdit = options.serverShbEdit === undefined ? shbEditStream : options.serverShbEdit;
+    if (serverShbEdit) {
+      const edit = serverShbEdit({
         'container-name': resolved.target?.name ?? '',
         'container-type': resolved.target?.type ?? '',
         'node-name': 'packetflix-standin',
@@ -329,6 +341,9 @@ export async function startPacketflixStandin(bed: BedEnv, options: StandinOption
     targets,
     behaviour,
     captures,
+    get discoveryRequests() {
+      return state.discoveryRequests;
+    },
     async close() {
       for (const child of running) {
         if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
