@@ -1,7 +1,7 @@
 // csharg's CaptureStreamer: a capture session whose (SHB-edited) stream goes into a Node
 // Writable, with backpressure, and whose end is a promise of the end reason.
 
-import type { Transform, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { CaptureWriterError } from './capture-errors';
 import type { CaptureContext } from './capture-errors';
 import type { CaptureEnd, CaptureHandlers, CaptureSession } from './capture-source';
@@ -25,19 +25,19 @@ export interface CaptureStreamer {
 export type CaptureSessionOpener = (handlers: CaptureHandlers) => CaptureSession;
 
 /**
- * Streams a capture into `writable` through `editor` (the SHB editor; none = as received). The
- * writable is not ended: like csharg's io.Writer it belongs to the caller (stdout, a file).
+ * Streams a capture's chunks into `writable` (wrap the opener with `withShbEdit` for csharg's SHB
+ * edit). The writable is not ended: like csharg's io.Writer it belongs to the caller (stdout, a
+ * file).
  */
 export function streamCaptureInto(
   writable: Writable,
   open: CaptureSessionOpener,
   context: CaptureContext,
-  editor?: Transform,
 ): CaptureStreamer {
   let firstFailure: Error | undefined;
-  let sessionEnded = false;
   let outputDone = false;
   let stopAfterTimer: NodeJS.Timeout | undefined;
+  let stopAfterDeadline: number | undefined;
   let resolveEnd!: (end: CaptureEnd) => void;
   const end = new Promise<CaptureEnd>((resolve) => {
     resolveEnd = resolve;
@@ -45,7 +45,11 @@ export function streamCaptureInto(
 
   const writerUsable = (): boolean => !writable.destroyed && !writable.writableEnded && firstFailure === undefined;
 
-  const onDrain = (): void => session?.resume();
+  let waitingForDrain = false;
+  const onDrain = (): void => {
+    waitingForDrain = false;
+    session?.resume();
+  };
   const onWriterError = (err: Error): void => writerFailed(`${err.message}`, err);
   const onWriterClose = (): void => writerFailed('the output was closed before the capture ended');
   writable.on('error', onWriterError);
@@ -54,7 +58,8 @@ export function streamCaptureInto(
   const deliver = (out: Buffer): void => {
     if (!writerUsable()) return;
     try {
-      if (!writable.write(out)) {
+      if (!writable.write(out) && !waitingForDrain) {
+        waitingForDrain = true;
         // Stop reading the socket until the output catches up; the server's kernel then drops
         // packets (counted by dumpcap) instead of this process buffering without bound.
         session?.pause();
@@ -83,32 +88,9 @@ export function streamCaptureInto(
     void session?.stop();
   }
 
-  if (editor) {
-    editor.on('data', deliver);
-    editor.on('error', (err: Error) => {
-      if (!firstFailure) firstFailure = err;
-      void session?.stop();
-      if (sessionEnded) finishOutput({ kind: 'error', error: err });
-    });
-  }
-
   const handlers: CaptureHandlers = {
-    onChunk(chunk) {
-      if (editor) editor.write(chunk);
-      else deliver(chunk);
-    },
-    onEnd(sessionEnd) {
-      sessionEnded = true;
-      if (!editor || editor.destroyed) {
-        finishOutput(sessionEnd);
-        return;
-      }
-      // Let the editor flush what it holds (or fail on a partial SHB) before reporting the end.
-      editor.once('end', () => finishOutput(sessionEnd));
-      editor.once('close', () => finishOutput(sessionEnd));
-      editor.end();
-      editor.resume();
-    },
+    onChunk: deliver,
+    onEnd: finishOutput,
   };
 
   try {
@@ -126,7 +108,13 @@ export function streamCaptureInto(
     stop,
     wait: () => end,
     stopAfter(ms: number) {
-      if (!outputDone && stopAfterTimer === undefined) stopAfterTimer = setTimeout(() => void stop(), Math.max(0, ms));
+      // Several stopAfter calls: the earliest deadline wins.
+      const deadline = Date.now() + Math.max(0, ms);
+      if (!outputDone && (stopAfterDeadline === undefined || deadline < stopAfterDeadline)) {
+        stopAfterDeadline = deadline;
+        clearTimeout(stopAfterTimer);
+        stopAfterTimer = setTimeout(() => void stop(), Math.max(0, ms));
+      }
       return end;
     },
   };
