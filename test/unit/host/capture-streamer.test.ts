@@ -101,7 +101,8 @@ describe('CaptureStreamer (unit, scripted sessions)', () => {
     const streamer = streamCaptureInto(new Writable({ write: (_c, _e, cb) => cb() }), open, context);
     s.push(Buffer.from('0a0d0d0a1c000000', 'hex'));
     s.end({ kind: 'completed' });
-    const end = await streamer.wait();
-    assert.equal(((end as { error: ShbEditError }).error).code, 'SHB_TRUNCATED');
+    const error = (await streamer.wait()) as { error?: Error };
+    assert.ok(error.error instanceof ShbEditError);
+    assert.equal(error.error.code, 'SHB_TRUNCATED');
   });
 });
