@@ -83,10 +83,13 @@ export class ShbEditor {
     }
   }
 
-  /** Ends the stream: throws ShbEditError when it ended inside the first SHB. */
-  end(): void {
+  /**
+   * Ends the stream: returns what is still to send on (nothing today: bytes are only held back
+   * inside an SHB), and throws ShbEditError when the stream ended inside the first SHB.
+   */
+  end(): Buffer[] {
     if (this.#state === 'failed') throw this.#failure as ShbEditError;
-    if (this.#state === 'passing' || this.#pendingLength === 0) return;
+    if (this.#state === 'passing' || this.#pendingLength === 0) return [];
     const expected = this.#state === 'shb' ? `${this.#shbLength}` : 'at least 28';
     this.#fail(new ShbEditError('SHB_TRUNCATED', `the stream ended after ${this.#pendingLength} of its ${expected} bytes`));
     throw this.#failure as ShbEditError;
@@ -96,6 +99,7 @@ export class ShbEditor {
     this.#state = 'failed';
     this.#failure = error;
     this.#pending = [];
+    this.#pendingLength = 0;
   }
 
   #collected(): Buffer {
@@ -214,7 +218,7 @@ export function shbEditStream(metadata: CaptureTargetMetadata, options: ShbEdito
     },
     flush(callback) {
       try {
-        editor.end();
+        for (const piece of editor.end()) this.push(piece);
         callback();
       } catch (error) {
         callback(error as Error);

@@ -17,7 +17,7 @@ function outcome(metadata: CaptureTargetMetadata, chunks: Buffer[]): Outcome {
   const out: Buffer[] = [];
   try {
     for (const chunk of chunks) out.push(...editor.write(chunk));
-    editor.end();
+    out.push(...editor.end());
   } catch (error) {
     if (error instanceof ShbEditError) return { error: error.code };
     throw error; // anything else fails the property

@@ -13,7 +13,7 @@ function editAll(metadata: CaptureTargetMetadata, chunks: Buffer[]): Buffer {
   const editor = new ShbEditor(metadata);
   const out: Buffer[] = [];
   for (const chunk of chunks) out.push(...editor.write(chunk));
-  editor.end();
+  out.push(...editor.end());
   return Buffer.concat(out);
 }
 
