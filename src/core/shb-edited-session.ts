@@ -34,7 +34,7 @@ export function withShbEdit(metadata: CaptureTargetMetadata, open: CaptureSessio
       onEnd(end) {
         if (!editFailure && end.kind !== 'error') {
           try {
-            editor.end();
+            for (const piece of editor.end()) handlers.onChunk(piece);
           } catch (err) {
             editFailure = err instanceof Error ? err : new Error(String(err));
           }
