@@ -46,7 +46,7 @@ export class TargetGoneError extends CshargError {
     readonly target: string,
     detail: string,
   ) {
-    super('LOCAL_TARGET_GONE', `capture target ${target} is gone: ${detail}; list the targets again`);
+    super('LOCAL_TARGET_GONE', `capture target gone: ${target}: ${detail}; list the targets again`);
   }
 }
 
