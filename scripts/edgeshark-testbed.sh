@@ -100,7 +100,7 @@ build_services() {
   fi
   if [ ${#reasons[@]} -gt 0 ]; then
     printf '%s\n' "${reasons[@]}" >"$STATE_DIR/services-unavailable"
-    log "services unavailable: ${reasons[*]}"
+    log "Edgeshark services unavailable (the Go module proxy did not serve them); 'status' shows why"
   else
     rm -f "$STATE_DIR/services-unavailable"
   fi

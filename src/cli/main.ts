@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+// The csharg command: csharg's list and capture (with its defects fixed), for Edgeshark services
+// and for this machine.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseDuration } from '../core/duration';
+import { SEMVER } from '../core/version';
+import { runCapture } from './capture-command';
+import { formatTargets, parseListFormat, sortTargets } from './list-format';
+import { resolveTarget } from './resolve-target';
+import type { TargetQuery } from './resolve-target';
+import { DEFAULT_HOST, tankFor } from './tank';
+import type { GlobalOptions } from './tank';
+import { groupOf, parseGroups } from './target-groups';
+
+function durationArg(text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+function countArg(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a whole number above 0, got "${text}"`);
+  return n;
+}
+
+interface CaptureFlags {
+  interface?: string[];
+  filter?: string;
+  avoidPromiscuous?: boolean;
+  write: string;
+  stopAfter?: number;
+  maxBytes?: number;
+  quiet?: boolean;
+}
+
+function addCaptureFlags(cmd: Command): Command {
+  return cmd
+    .option('-i, --interface <name>', 'interface to capture (repeatable; default: all of the target\'s)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('-f, --filter <expr>', 'capture filter in pcap-filter syntax')
+    .option('-p, --avoid-promiscuous', 'ask for no promiscuous mode')
+    .option('-w, --write <file>', 'write the pcapng stream to FILE, - for stdout', '-')
+    .option('--stop-after <duration>', 'stop gracefully after a duration, e.g. 10s, 1m30s', durationArg)
+    .option('--max-bytes <n>', 'stop gracefully after about N bytes of pcapng', countArg)
+    .option('-q, --quiet', 'no progress line and no summary on stderr');
+}
+
+async function capture(program: Command, query: TargetQuery, flags: CaptureFlags): Promise<void> {
+  const tank = tankFor(program.opts<GlobalOptions>());
+  const target = resolveTarget(await tank.targets(), query);
+  const outcome = await runCapture(tank, target, {
+    ...(flags.interface ? { nifs: flags.interface } : {}),
+    ...(flags.filter ? { filter: flags.filter } : {}),
+    avoidPromiscuousMode: flags.avoidPromiscuous === true,
+    write: flags.write,
+    ...(flags.stopAfter !== undefined ? { stopAfterMs: flags.stopAfter } : {}),
+    ...(flags.maxBytes !== undefined ? { maxBytes: flags.maxBytes } : {}),
+    quiet: flags.quiet === true,
+  });
+  if (outcome.end.kind === 'error') throw outcome.end.error;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('csharg')
+    .description('Live network captures from containers, pods and network namespaces (Siemens Edgeshark, or this machine)')
+    .version(SEMVER, '--version')
+    .addOption(new Option('--host <url>', `Packetflix service URL (env CSHARG_HOST; default ${DEFAULT_HOST})`))
+    .option('--local', 'capture on this machine with dumpcap, no Edgeshark needed')
+    .option('-k, --insecure', 'accept any TLS certificate of the service')
+    .addOption(new Option('--token <token>', 'bearer token for the proxy in front of the service (env CSHARG_TOKEN)'))
+    .option('--request-timeout <duration>', 'timeout of discovery and the capture handshake (0 = none)', durationArg)
+    .option('-d, --debug', 'show stack traces of errors')
+    .showHelpAfterError();
+
+  program
+    .command('list')
+    .alias('ps')
+    .description('list capture targets: pods, containers, networks (none = all)')
+    .argument('[kinds...]', 'pods, containers and/or networks (singular forms and first letters work too)')
+    .option('-o, --output <format>', 'json, yaml, wide or name')
+    .option('--no-headers', 'no header line in table output')
+    .addOption(new Option('--sort-by <key>', 'sort by').choices(['name', 'node', 'type']).default('name'))
+    .action(async (kinds: string[], flags: { output?: string; headers: boolean; sortBy: 'name' | 'node' | 'type' }) => {
+      const groups = parseGroups(kinds);
+      const format = parseListFormat(flags.output);
+      const tank = tankFor(program.opts<GlobalOptions>());
+      const targets = sortTargets((await tank.targets()).filter((t) => groups.has(groupOf(t))), flags.sortBy);
+      const text = formatTargets(targets, format, { headers: flags.headers });
+      if (text) process.stdout.write(`${text}\n`);
+    });
+
+  const captureCmd = addCaptureFlags(
+    program
+      .command('capture')
+      .description('capture a target\'s traffic as pcapng, until the capture ends, a stop condition is met, or Ctrl-C')
+      .argument('[target]', 'target name, exactly as `csharg list` shows it'),
+  ).action(async (name: string | undefined, flags: CaptureFlags) => {
+    if (name === undefined) throw new Error('capture needs a target: csharg capture TARGET (see csharg list)');
+    await capture(program, { name }, flags);
+  });
+  addCaptureFlags(
+    captureCmd.command('pod').description('capture a pod').argument('<pod>', 'pod name, or namespace/name').option('-n, --namespace <ns>', 'pod namespace', 'default'),
+  ).action(async (pod: string, flags: CaptureFlags & { namespace: string }) => {
+    await capture(program, { name: pod.includes('/') ? pod : `${flags.namespace}/${pod}`, group: 'pods' }, flags);
+  });
+  addCaptureFlags(
+    captureCmd.command('container').description('capture a container').argument('<name>').argument('[node]'),
+  ).action(async (name: string, node: string | undefined, flags: CaptureFlags) => {
+    await capture(program, { name, group: 'containers', ...(node !== undefined ? { node } : {}) }, flags);
+  });
+  addCaptureFlags(
+    captureCmd.command('network').description('capture a process or process-less network namespace').argument('<name>').argument('<node>'),
+  ).action(async (name: string, node: string, flags: CaptureFlags) => {
+    await capture(program, { name, group: 'networks', node }, flags);
+  });
+
+  program
+    .command('version')
+    .description('print the version')
+    .action(() => {
+      process.stdout.write(`csharg ${SEMVER}\n`);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    const debug = program.opts<GlobalOptions>().debug === true;
+    const e = err instanceof Error ? err : new Error(String(err));
+    process.stderr.write(`Error: ${debug && e.stack ? e.stack : e.message}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`Error: ${String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
