@@ -1,0 +1,84 @@
+// A captured packet, whatever block carried it, with its interface and section metadata.
+
+import type { CaptureTargetMetadata } from '../capture-metadata';
+import { timestampMs, timestampNs } from './timestamp';
+import type { InterfaceInfo, PacketCarryingBlock } from './types';
+
+const NO_COMMENTS: readonly string[] = Object.freeze([]);
+
+export class Packet {
+  readonly interfaceId: number;
+  readonly capturedLength: number;
+  readonly originalLength: number;
+  /** milliseconds since the epoch; null for Simple Packet Blocks, which carry no timestamp */
+  readonly timestampMs: number | null;
+
+  constructor(
+    /** the block that carried the packet */
+    readonly block: PacketCarryingBlock,
+    readonly iface: InterfaceInfo,
+  ) {
+    this.interfaceId = iface.interfaceId;
+    this.capturedLength = block.capturedLength;
+    this.originalLength = block.originalLength;
+    this.timestampMs = block.kind === 'spb' ? null : timestampMs(iface.scale, block.timestampHigh, block.timestampLow);
+  }
+
+  get interfaceName(): string | undefined {
+    return this.iface.name;
+  }
+
+  get linkType(): number {
+    return this.iface.linkType;
+  }
+
+  /** 0 for the stream's first section, counting up with each SHB */
+  get sectionIndex(): number {
+    return this.iface.sectionIndex;
+  }
+
+  /** exact nanoseconds since the epoch (if_tsresol and if_tsoffset applied); null for SPBs */
+  get timestampNs(): bigint | null {
+    const b = this.block;
+    return b.kind === 'spb' ? null : timestampNs(this.iface.scale, b.timestampHigh, b.timestampLow);
+  }
+
+  /** view of the captured bytes */
+  get data(): Buffer {
+    return this.block.data;
+  }
+
+  /** epb_flags / pack_flags */
+  get flags(): number | undefined {
+    return this.block.kind === 'spb' ? undefined : this.block.flags;
+  }
+
+  get comments(): readonly string[] {
+    return this.block.kind === 'spb' ? NO_COMMENTS : this.block.comments;
+  }
+
+  /** epb_dropcount, or the obsolete Packet Block's drops count */
+  get dropCount(): bigint | undefined {
+    const b = this.block;
+    if (b.kind === 'epb') return b.dropCount;
+    if (b.kind === 'pb') return b.dropsCount === 0xffff ? undefined : BigInt(b.dropsCount);
+    return undefined;
+  }
+
+  /** the section's capture target information */
+  get target(): CaptureTargetMetadata | undefined {
+    return this.iface.target;
+  }
+
+  /** A plain-data summary (for logging and JSON). */
+  toJSON(): Record<string, unknown> {
+    return {
+      interfaceId: this.interfaceId,
+      interfaceName: this.interfaceName ?? null,
+      linkType: this.linkType,
+      timestampNs: this.timestampNs?.toString() ?? null,
+      capturedLength: this.capturedLength,
+      originalLength: this.originalLength,
+    };
+  }
+}

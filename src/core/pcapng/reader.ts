@@ -1,0 +1,169 @@
+// The streaming pcapng reader: chunks of any size in, blocks out. A block that lies inside one
+// chunk is decoded in place (views, no copy); a block spread over chunks is collected piecewise
+// and concatenated once, when its last byte has arrived. The block length cap bounds buffering.
+
+import { BYTE_ORDER_MAGIC, BlockType, DEFAULT_MAX_BLOCK_LENGTH, MIN_BLOCK_LENGTH } from './constants';
+import { decodeBlock, decodeSectionHeader } from './decode-block';
+import { PcapngFormatError } from './errors';
+import type { SectionState } from './section';
+import { interfaceInfo } from './section';
+import type { Block } from './types';
+
+export interface PcapngReaderOptions {
+  /** largest block accepted, in bytes (default 64 MiB) */
+  readonly maxBlockLength?: number;
+}
+
+const BYTE_ORDER_MAGIC_SWAPPED = 0x4d3c2b1a;
+
+/**
+ * Feed chunks with push() or feed(), then call end(). Malformed input throws PcapngFormatError
+ * naming the absolute byte offset; the reader then stays failed and throws it again.
+ */
+export class PcapngReader {
+  readonly #maxBlockLength: number;
+  /** pieces of the incomplete block at the end of the data seen so far */
+  #pending: Buffer[] = [];
+  #pendingLength = 0;
+  /** length of the pending block once its header is known, else 0 */
+  #needed = 0;
+  /** absolute stream offset of the next block */
+  #offset = 0;
+  #section: SectionState | undefined;
+  #sectionCount = 0;
+  #failure: PcapngFormatError | undefined;
+
+  constructor(options: PcapngReaderOptions = {}) {
+    this.#maxBlockLength = options.maxBlockLength ?? DEFAULT_MAX_BLOCK_LENGTH;
+  }
+
+  /** Absolute offset of the first byte not yet consumed as part of a complete block. */
+  get offset(): number {
+    return this.#offset;
+  }
+
+  /** The blocks completed by this chunk. */
+  push(chunk: Buffer): Block[] {
+    const blocks: Block[] = [];
+    this.feed(chunk, (b) => blocks.push(b));
+    return blocks;
+  }
+
+  /** Hands each block completed by this chunk to `sink` (which must not throw). */
+  feed(chunk: Buffer, sink: (block: Block) => void): void {
+    if (this.#failure) throw this.#failure;
+    try {
+      this.#feed(chunk, sink);
+    } catch (e) {
+      if (e instanceof PcapngFormatError) this.#failure = e;
+      throw e;
+    }
+  }
+
+  /** The stream has ended: throws PcapngFormatError when it ended inside a block. */
+  end(): void {
+    if (this.#failure) throw this.#failure;
+    if (this.#pendingLength > 0) {
+      const expected = this.#needed > 0 ? `${this.#needed}` : 'at least 12';
+      this.#failure = new PcapngFormatError(this.#offset, `stream ends inside a block (${this.#pendingLength} of ${expected} bytes)`);
+      throw this.#failure;
+    }
+  }
+
+  #feed(chunk: Buffer, sink: (block: Block) => void): void {
+    const n = chunk.length;
+    let pos = 0;
+    if (this.#pendingLength > 0) {
+      pos = this.#completePending(chunk, sink);
+      if (pos < 0) return;
+    }
+    while (n - pos >= MIN_BLOCK_LENGTH) {
+      const length = this.#blockLength(chunk, pos);
+      if (length > n - pos) {
+        this.#needed = length;
+        break;
+      }
+      this.#block(chunk, pos, length, sink);
+      pos += length;
+    }
+    if (pos < n) {
+      this.#pending.push(pos === 0 ? chunk : chunk.subarray(pos));
+      this.#pendingLength = n - pos;
+    }
+  }
+
+  /** Adds the chunk to the pending block; returns how much of it that took, or -1 for all. */
+  #completePending(chunk: Buffer, sink: (block: Block) => void): number {
+    if (this.#needed === 0) {
+      const headerMissing = MIN_BLOCK_LENGTH - this.#pendingLength;
+      if (chunk.length < headerMissing) {
+        this.#absorb(chunk);
+        return -1;
+      }
+      const header = Buffer.concat([...this.#pending, chunk.subarray(0, headerMissing)], MIN_BLOCK_LENGTH);
+      this.#needed = this.#blockLength(header, 0);
+    }
+    const missing = this.#needed - this.#pendingLength;
+    if (chunk.length < missing) {
+      this.#absorb(chunk);
+      return -1;
+    }
+    const block = Buffer.concat([...this.#pending, chunk.subarray(0, missing)], this.#needed);
+    this.#pending = [];
+    this.#pendingLength = 0;
+    this.#needed = 0;
+    this.#block(block, 0, block.length, sink);
+    return missing;
+  }
+
+  #absorb(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.#pending.push(chunk);
+    this.#pendingLength += chunk.length;
+  }
+
+  /** The checked total length of the block whose first 12 bytes are at buf[p]. */
+  #blockLength(buf: Buffer, p: number): number {
+    const type = buf.readUInt32LE(p);
+    let le: boolean;
+    if (type === BlockType.SHB) {
+      const magic = buf.readUInt32BE(p + 8);
+      if (magic !== BYTE_ORDER_MAGIC && magic !== BYTE_ORDER_MAGIC_SWAPPED) {
+        throw new PcapngFormatError(this.#offset, `section header block with bad byte-order magic 0x${magic.toString(16).padStart(8, '0')}`);
+      }
+      le = magic === BYTE_ORDER_MAGIC_SWAPPED;
+    } else if (this.#section === undefined) {
+      throw new PcapngFormatError(this.#offset, `stream does not start with a section header block (block type 0x${buf.readUInt32BE(p).toString(16).padStart(8, '0')})`);
+    } else {
+      le = this.#section.littleEndian;
+    }
+    const length = le ? buf.readUInt32LE(p + 4) : buf.readUInt32BE(p + 4);
+    if (length < MIN_BLOCK_LENGTH || (length & 3) !== 0 || length > this.#maxBlockLength) {
+      const why = length > this.#maxBlockLength ? `over the cap of ${this.#maxBlockLength}` : length < MIN_BLOCK_LENGTH ? 'under 12' : 'not a multiple of 4';
+      throw new PcapngFormatError(this.#offset, `block length ${length} is ${why}`);
+    }
+    return length;
+  }
+
+  /** Decodes the complete block buf[start, start + length) and hands it on. */
+  #block(buf: Buffer, start: number, length: number, sink: (block: Block) => void): void {
+    const offset = this.#offset;
+    const type = buf.readUInt32LE(start);
+    const le = type === BlockType.SHB ? buf.readUInt32BE(start + 8) === BYTE_ORDER_MAGIC_SWAPPED : this.#section!.littleEndian;
+    const trailing = le ? buf.readUInt32LE(start + length - 4) : buf.readUInt32BE(start + length - 4);
+    if (trailing !== length) throw new PcapngFormatError(offset, `block length ${length} disagrees with its trailing length ${trailing}`);
+    const span = { buf, start, length, offset };
+    let block: Block;
+    if (type === BlockType.SHB) {
+      const shb = decodeSectionHeader(span, le, this.#sectionCount);
+      this.#section = { index: this.#sectionCount++, littleEndian: le, interfaces: [], target: shb.target };
+      block = shb;
+    } else {
+      const section = this.#section!;
+      block = decodeBlock(span, le ? type : buf.readUInt32BE(start), section);
+      if (block.kind === 'idb') section.interfaces.push(interfaceInfo(block, section.target));
+    }
+    this.#offset = offset + length;
+    sink(block);
+  }
+}
