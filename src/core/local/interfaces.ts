@@ -17,10 +17,16 @@ export async function listUpInterfaces(target: Target, tools: LocalTools, timeou
   let child;
   try {
     child = spawnInNetns({ netns, nsenter: tools.nsenter, program: tools.ip, args: ['-j', 'link', 'show'] });
-  } finally {
-    // The child holds its own copy of the descriptor from here on.
+  } catch (error) {
     await netns.file.close();
+    throw error;
   }
+  // Listen before anything else is awaited: a quick `ip` may be done by then.
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (c: number | null, s: NodeJS.Signals | null) => resolve([c, s]));
+  });
+  exited.catch(() => undefined);
   const stdout: Buffer[] = [];
   let size = 0;
   let stderr = '';
@@ -32,14 +38,13 @@ export async function listUpInterfaces(target: Target, tools: LocalTools, timeou
     if (stderr.length < 4096) stderr += chunk.toString();
   });
   const timer = setTimeout(() => {
-    if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
   }, timeoutMs);
   const what = describeTarget(target);
   try {
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', (c: number | null, s: NodeJS.Signals | null) => resolve([c, s]));
-    });
+    // The child holds its own copy of the descriptor from here on.
+    await netns.file.close();
+    const [code, signal] = await exited;
     if (code !== 0) {
       const why = signal ? `killed by ${signal}${signal === 'SIGKILL' ? ` after ${timeoutMs} ms` : ''}` : `exit code ${String(code)}`;
       throw new LocalDiscoveryError(`ip -j link in ${what}: ${why}: ${stderr.trim()}`);
