@@ -13,7 +13,7 @@ import { discoverLocalTargets } from '../../src/core/local/discovery';
 import { startLocalCapture } from '../../src/core/local/local-capture';
 import type { LocalCapture } from '../../src/core/local/local-capture';
 import type { Target } from '../../src/core/target';
-import { BED_SCRIPT, bedAddress, bedNamespace, requireBed, sendUdp, tsharkFields } from '../support/testbed';
+import { BED_SCRIPT, bedAddress, bedNamespace, dumpcapCapture, requireBed, sendUdp, tsharkFields } from '../support/testbed';
 import type { BedEnv } from '../support/testbed';
 
 const execFileAsync = promisify(execFile);
@@ -105,6 +105,35 @@ test('the filter applies to EVERY interface: eth0 and lo both carry only the mat
   assert.equal(count('eth0', '9911'), 20);
   assert.equal(count('lo', '9911'), 15);
   assert.equal(rows.filter((r) => r[1] !== '9911').length, 0, `unfiltered packets: ${JSON.stringify(rows.filter((r) => r[1] !== '9911'))}`);
+});
+
+test("control: with Packetflix's arguments (one -f after the last -i) eth0 stays unfiltered", async (t) => {
+  const bed = await requireBed(t);
+  if (!bed) return;
+  const file = tempFile(t, 'packetflix-style.pcapng');
+  const run = dumpcapCapture({ ns: bedNamespace(bed, 't2').name, ifaces: ['eth0', 'lo'], filter: 'udp port 9916' });
+  const written = pipeline(run.stdout, createWriteStream(file));
+  await run.started;
+  await sendUdp({ from: 't1', to: 't2', count: 10, rate: 2000, size: 16, port: 9917 });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await run.stop();
+  await written;
+  // (t2's ICMP port-unreachable answers quote the datagram's UDP header: leave them out.)
+  const rows = await tsharkFields(file, ['frame.interface_name', 'udp.dstport'], ['-Y', 'udp && !icmp']);
+  // What the test above rules out for the local source: non-matching datagrams on eth0.
+  assert.equal(rows.filter((r) => r[0] === 'eth0' && r[1] === '9917').length, 10);
+});
+
+test('dumpcap ending by itself (SIGTERM from someone else) completes the capture', async (t) => {
+  const bed = await requireBed(t);
+  if (!bed) return;
+  const capture = startLocalCapture(await bedTarget(bed, 't1'), { nifs: ['lo'] });
+  const chunks: Buffer[] = [];
+  capture.output.on('data', (chunk: Buffer) => chunks.push(chunk));
+  await capture.started;
+  process.kill(capture.pid!, 'SIGTERM');
+  assert.deepEqual(await capture.ended, { kind: 'completed' });
+  assert.ok(Buffer.concat(chunks).length > 0);
 });
 
 test('a capture without interfaces given uses the target list (eth0 and lo in t2)', async (t) => {
