@@ -132,7 +132,7 @@ class DumpcapRun implements LocalCapture {
       this.#finish({ kind: 'error', error: asError(error) });
     } finally {
       // The child has its own copy of the descriptor (or never got one).
-      await netns.file.close();
+      await netns.file.close().catch(() => undefined);
     }
   }
 
