@@ -63,9 +63,11 @@ export class PcapngWriter {
       return encodeBlock({ kind: 'epb', interfaceId, timestampHigh: 0, timestampLow: 0, originalLength: b.originalLength, data: b.data, littleEndian: this.#le }, this.#le);
     }
     // pack_flags and pack_hash have the codes and layout of epb_flags and epb_hash.
+    let options = b.options;
+    if (b.kind === 'pb' && b.dropsCount !== 0xffff) options = [...options, option.u64(OptionCode.EPB_DROPCOUNT, BigInt(b.dropsCount), b.littleEndian)];
     return encodeBlock({
       kind: 'epb', interfaceId, timestampHigh: b.timestampHigh, timestampLow: b.timestampLow, originalLength: b.originalLength,
-      data: b.data, littleEndian: b.littleEndian, options: b.options, endOfOptions: b.endOfOptions,
+      data: b.data, littleEndian: b.littleEndian, options, endOfOptions: b.endOfOptions || options !== b.options,
     }, this.#le);
   }
 }
