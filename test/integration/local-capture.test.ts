@@ -196,3 +196,20 @@ test('stop() is idempotent and a stop before dumpcap started starts nothing', as
   assert.equal(early.pid, undefined, 'no dumpcap was started');
   await assert.rejects(early.started);
 });
+
+test('a consumer that stops reading cannot keep dumpcap alive: stop() ends in SIGKILL after the timeout', async (t) => {
+  const bed = await requireBed(t);
+  if (!bed) return;
+  const capture = startLocalCapture(await bedTarget(bed, 't2'), { nifs: ['eth0'], filter: 'udp port 9961', stopTimeoutMs: 1000 });
+  await capture.started;
+  // Nobody reads the output: about 1.5 MB of captured datagrams fill every buffer on the way.
+  await sendUdp({ from: 't1', to: 't2', count: 1500, rate: 0, size: 1000, port: 9961 });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const pid = capture.pid;
+  assert.ok(pid && existsSync(`/proc/${pid}`));
+  const before = Date.now();
+  assert.deepEqual(await capture.stop(), { kind: 'stopped' });
+  assert.equal(existsSync(`/proc/${pid}`), false, 'dumpcap is gone');
+  assert.ok(capture.output.readableLength > 0, 'what was read before the stop is still there for the consumer');
+  assert.ok(Date.now() - before < 5000);
+});

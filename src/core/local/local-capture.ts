@@ -64,6 +64,7 @@ class DumpcapRun implements LocalCapture {
   #stopRequested = false;
   #finished = false;
   #hasStarted = false;
+  #exited = false;
   #stderr = '';
   #editor: ShbEditor | undefined;
   #editFailure: Error | undefined;
@@ -150,6 +151,12 @@ class DumpcapRun implements LocalCapture {
       // The spawn itself failed (no 'close' follows when nothing was started).
       if (child.pid === undefined) this.#finish({ kind: 'error', error });
     });
+    // Once dumpcap is gone, what is left in its pipe is bounded: take it all, so that 'close'
+    // (which waits for stdout to end) comes even while the consumer does not read.
+    child.once('exit', () => {
+      this.#exited = true;
+      stdout.resume();
+    });
     child.once('close', (code: number | null, signal: NodeJS.Signals | null) => this.#closed(code, signal));
   }
 
@@ -171,7 +178,7 @@ class DumpcapRun implements LocalCapture {
     }
     let more = true;
     for (const piece of pieces) more = this.output.write(piece) && more;
-    if (!more) stdout.pause();
+    if (!more && !this.#exited) stdout.pause();
   }
 
   #closed(code: number | null, signal: NodeJS.Signals | null): void {
