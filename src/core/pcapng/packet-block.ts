@@ -1,5 +1,5 @@
-// The Enhanced Packet Block, the one block of the hot path: fixed fields read at once, the data
-// and raw views made only when asked for, options decoded only when the block has any.
+// The Enhanced Packet Block, the one block of the hot path: fixed fields read at once; the data
+// and raw views made, and the options decoded, only when asked for.
 
 import { BlockType, OptionCode } from './constants';
 import { allStrings, firstU32, firstU64, firstValue } from './options';
@@ -12,13 +12,6 @@ export class EnhancedPacketView implements EnhancedPacketBlock {
   readonly timestampHigh: number;
   readonly timestampLow: number;
   readonly originalLength: number;
-  readonly flags: number | undefined = undefined;
-  readonly hash: Buffer | undefined = undefined;
-  readonly dropCount: bigint | undefined = undefined;
-  readonly packetId: bigint | undefined = undefined;
-  readonly queue: number | undefined = undefined;
-  readonly verdicts: readonly Buffer[] = NONE;
-  readonly comments: readonly string[] = NONE;
 
   constructor(
     private readonly buffer: Buffer,
@@ -33,22 +26,15 @@ export class EnhancedPacketView implements EnhancedPacketBlock {
   ) {
     this.interfaceId = iface.interfaceId;
     if (littleEndian) {
-      this.timestampHigh = buffer.readUInt32LE(start + 12);
-      this.timestampLow = buffer.readUInt32LE(start + 16);
-      this.originalLength = buffer.readUInt32LE(start + 24);
+      const b = buffer;
+      // Inline reads: Buffer's readUInt32LE checks its argument on every call.
+      this.timestampHigh = (b[start + 12]! | (b[start + 13]! << 8) | (b[start + 14]! << 16)) + b[start + 15]! * 0x1000000;
+      this.timestampLow = (b[start + 16]! | (b[start + 17]! << 8) | (b[start + 18]! << 16)) + b[start + 19]! * 0x1000000;
+      this.originalLength = (b[start + 24]! | (b[start + 25]! << 8) | (b[start + 26]! << 16)) + b[start + 27]! * 0x1000000;
     } else {
       this.timestampHigh = buffer.readUInt32BE(start + 12);
       this.timestampLow = buffer.readUInt32BE(start + 16);
       this.originalLength = buffer.readUInt32BE(start + 24);
-    }
-    if (options.length > 0) {
-      this.flags = firstU32(options, OptionCode.EPB_FLAGS, littleEndian);
-      this.hash = firstValue(options, OptionCode.EPB_HASH);
-      this.dropCount = firstU64(options, OptionCode.EPB_DROPCOUNT, littleEndian);
-      this.packetId = firstU64(options, OptionCode.EPB_PACKETID, littleEndian);
-      this.queue = firstU32(options, OptionCode.EPB_QUEUE, littleEndian);
-      this.verdicts = options.filter((o) => o.code === OptionCode.EPB_VERDICT).map((o) => o.value);
-      this.comments = allStrings(options, OptionCode.COMMENT);
     }
   }
 
@@ -66,5 +52,33 @@ export class EnhancedPacketView implements EnhancedPacketBlock {
 
   get raw(): Buffer {
     return this.buffer.subarray(this.start, this.start + this.length);
+  }
+
+  get flags(): number | undefined {
+    return this.options.length === 0 ? undefined : firstU32(this.options, OptionCode.EPB_FLAGS, this.littleEndian);
+  }
+
+  get hash(): Buffer | undefined {
+    return this.options.length === 0 ? undefined : firstValue(this.options, OptionCode.EPB_HASH);
+  }
+
+  get dropCount(): bigint | undefined {
+    return this.options.length === 0 ? undefined : firstU64(this.options, OptionCode.EPB_DROPCOUNT, this.littleEndian);
+  }
+
+  get packetId(): bigint | undefined {
+    return this.options.length === 0 ? undefined : firstU64(this.options, OptionCode.EPB_PACKETID, this.littleEndian);
+  }
+
+  get queue(): number | undefined {
+    return this.options.length === 0 ? undefined : firstU32(this.options, OptionCode.EPB_QUEUE, this.littleEndian);
+  }
+
+  get verdicts(): readonly Buffer[] {
+    return this.options.length === 0 ? NONE : this.options.filter((o) => o.code === OptionCode.EPB_VERDICT).map((o) => o.value);
+  }
+
+  get comments(): readonly string[] {
+    return this.options.length === 0 ? NONE : allStrings(this.options, OptionCode.COMMENT);
   }
 }

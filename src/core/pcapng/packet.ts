@@ -7,21 +7,28 @@ import type { InterfaceInfo, PacketCarryingBlock } from './types';
 const NO_COMMENTS: readonly string[] = Object.freeze([]);
 
 export class Packet {
-  readonly interfaceId: number;
-  readonly capturedLength: number;
-  readonly originalLength: number;
-  /** milliseconds since the epoch; null for Simple Packet Blocks, which carry no timestamp */
-  readonly timestampMs: number | null;
-
   constructor(
     /** the block that carried the packet */
     readonly block: PacketCarryingBlock,
     readonly iface: InterfaceInfo,
-  ) {
-    this.interfaceId = iface.interfaceId;
-    this.capturedLength = block.capturedLength;
-    this.originalLength = block.originalLength;
-    this.timestampMs = block.kind === 'spb' ? null : timestampMs(iface.scale, block.timestampHigh, block.timestampLow);
+  ) {}
+
+  get interfaceId(): number {
+    return this.iface.interfaceId;
+  }
+
+  get capturedLength(): number {
+    return this.block.capturedLength;
+  }
+
+  get originalLength(): number {
+    return this.block.originalLength;
+  }
+
+  /** milliseconds since the epoch; null for Simple Packet Blocks, which carry no timestamp */
+  get timestampMs(): number | null {
+    const b = this.block;
+    return b.kind === 'spb' ? null : timestampMs(this.iface.scale, b.timestampHigh, b.timestampLow);
   }
 
   get interfaceName(): string | undefined {

@@ -2,9 +2,11 @@
 // chunk is decoded in place (views, no copy); a block spread over chunks is collected piecewise
 // and concatenated once, when its last byte has arrived. The block length cap bounds buffering.
 
-import { BYTE_ORDER_MAGIC, BlockType, DEFAULT_MAX_BLOCK_LENGTH, MIN_BLOCK_LENGTH } from './constants';
+import { DEFAULT_MAX_BLOCK_LENGTH } from './constants';
 import { decodeBlock, decodeSectionHeader } from './decode-block';
 import { PcapngFormatError } from './errors';
+import { EnhancedPacketView } from './packet-block';
+import { walkOptions } from './options';
 import type { SectionState } from './section';
 import { interfaceInfo } from './section';
 import type { Block } from './types';
@@ -14,7 +16,14 @@ export interface PcapngReaderOptions {
   readonly maxBlockLength?: number;
 }
 
+// Module-local copies of the hot constants: imported bindings cost an accessor call under tsx.
+const SHB = 0x0a0d0d0a;
+const EPB = 0x00000006;
+const EPB_SWAPPED = 0x06000000;
+const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 const BYTE_ORDER_MAGIC_SWAPPED = 0x4d3c2b1a;
+const MIN_BLOCK_LENGTH = 12;
+const EPB_MIN_LENGTH = 32;
 
 /**
  * Feed chunks with push() or feed(), then call end(). Malformed input throws PcapngFormatError
@@ -78,6 +87,19 @@ export class PcapngReader {
       if (pos < 0) return;
     }
     while (n - pos >= MIN_BLOCK_LENGTH) {
+      // The hot path: a complete EPB inside this chunk, in a section already open.
+      const section = this.#section;
+      if (section !== undefined && section.littleEndian && le32(chunk, pos) === EPB) {
+        const length = le32(chunk, pos + 4);
+        if (length >= EPB_MIN_LENGTH && (length & 3) === 0 && length <= n - pos && length <= this.#maxBlockLength
+          && length === le32(chunk, pos + length - 4)) {
+          const block = enhancedPacket(chunk, pos, length, this.#offset, section);
+          this.#offset += length;
+          pos += length;
+          sink(block);
+          continue;
+        }
+      }
       const length = this.#blockLength(chunk, pos);
       if (length > n - pos) {
         this.#needed = length;
@@ -126,7 +148,7 @@ export class PcapngReader {
   #blockLength(buf: Buffer, p: number): number {
     const type = buf.readUInt32LE(p);
     let le: boolean;
-    if (type === BlockType.SHB) {
+    if (type === SHB) {
       const magic = buf.readUInt32BE(p + 8);
       if (magic !== BYTE_ORDER_MAGIC && magic !== BYTE_ORDER_MAGIC_SWAPPED) {
         throw new PcapngFormatError(this.#offset, `section header block with bad byte-order magic 0x${magic.toString(16).padStart(8, '0')}`);
@@ -149,12 +171,19 @@ export class PcapngReader {
   #block(buf: Buffer, start: number, length: number, sink: (block: Block) => void): void {
     const offset = this.#offset;
     const type = buf.readUInt32LE(start);
-    const le = type === BlockType.SHB ? buf.readUInt32BE(start + 8) === BYTE_ORDER_MAGIC_SWAPPED : this.#section!.littleEndian;
+    const le = type === SHB ? buf.readUInt32BE(start + 8) === BYTE_ORDER_MAGIC_SWAPPED : this.#section!.littleEndian;
     const trailing = le ? buf.readUInt32LE(start + length - 4) : buf.readUInt32BE(start + length - 4);
     if (trailing !== length) throw new PcapngFormatError(offset, `block length ${length} disagrees with its trailing length ${trailing}`);
+    if (type === (le ? EPB : EPB_SWAPPED) && length >= EPB_MIN_LENGTH) {
+      // The hot path: decoded here, without the general dispatch.
+      const block = enhancedPacket(buf, start, length, offset, this.#section!);
+      this.#offset = offset + length;
+      sink(block);
+      return;
+    }
     const span = { buf, start, length, offset };
     let block: Block;
-    if (type === BlockType.SHB) {
+    if (type === SHB) {
       const shb = decodeSectionHeader(span, le, this.#sectionCount);
       this.#section = { index: this.#sectionCount++, littleEndian: le, interfaces: [], target: shb.target };
       block = shb;
@@ -166,4 +195,30 @@ export class PcapngReader {
     this.#offset = offset + length;
     sink(block);
   }
+}
+
+/** An EPB of at least the minimum length; throws PcapngFormatError when malformed. */
+function enhancedPacket(buf: Buffer, start: number, length: number, offset: number, section: SectionState): EnhancedPacketView {
+  const le = section.littleEndian;
+  const capturedLength = le ? le32(buf, start + 20) : buf.readUInt32BE(start + 20);
+  const optionsStart = start + 28 + ((capturedLength + 3) & ~3);
+  const end = start + length - 4;
+  if (capturedLength > length - 32 || optionsStart > end) {
+    throw new PcapngFormatError(offset, `enhanced packet block of ${length} bytes cannot hold ${capturedLength} captured bytes`);
+  }
+  const id = le ? le32(buf, start + 8) : buf.readUInt32BE(start + 8);
+  const iface = section.interfaces[id];
+  if (iface === undefined) {
+    throw new PcapngFormatError(offset, `enhanced packet block refers to interface ${id}, but section ${section.index} has ${section.interfaces.length}`);
+  }
+  if (optionsStart === end) return new EnhancedPacketView(buf, start, length, offset, le, iface, capturedLength, NO_OPTIONS, false);
+  const list = walkOptions(buf, optionsStart, end, le, offset - start);
+  return new EnhancedPacketView(buf, start, length, offset, le, iface, capturedLength, list.options, list.endOfOptions);
+}
+
+const NO_OPTIONS: readonly never[] = Object.freeze([]);
+
+/** Little-endian 32-bit read without Buffer's argument checks (callers stay in bounds). */
+function le32(b: Buffer, p: number): number {
+  return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16)) + b[p + 3]! * 0x1000000;
 }
