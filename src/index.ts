@@ -77,3 +77,7 @@ export {
 export { targets, capture } from './rx/shark-tank';
 export { CaptureObservable } from './rx/capture-observable';
 export { stopAfter } from './rx/stop-after';
+
+// pcapng: streaming reader, packets, writer, and their operators
+export * from './core/pcapng';
+export { pcapngBlocks, packets, toPcapng } from './rx/pcapng';

@@ -6,6 +6,7 @@ import type { CaptureEnd, CaptureHandlers } from '../core/capture-source';
 import { streamCaptureInto } from '../core/capture-streamer';
 import { describeTarget } from '../core/start-capture-stream';
 import type { SharkTank } from '../core/shark-tank';
+import { PcapngPacketReader } from '../core/pcapng';
 import type { CaptureOptions, Target } from '../core/target';
 import { ProgressLine } from './progress';
 
@@ -14,6 +15,8 @@ export interface CaptureCommandOptions extends CaptureOptions {
   write: string;
   stopAfterMs?: number;
   maxBytes?: number;
+  /** stop after this many packets (the stream is parsed to count them) */
+  count?: number;
   quiet: boolean;
 }
 
@@ -34,7 +37,15 @@ export async function runCapture(tank: SharkTank, target: Target, opts: CaptureC
   const out = openOutput(opts.write);
   const progress = new ProgressLine(process.stderr, opts.quiet);
   let bytes = 0;
+  let packetCount = 0;
+  let countFailed = false;
   let stopCondition: string | undefined;
+  const counter = opts.count !== undefined ? new PcapngPacketReader() : undefined;
+  const stopFor = (why: string): void => {
+    if (stopCondition) return;
+    stopCondition = why;
+    void streamer.stop();
+  };
 
   const streamer = streamCaptureInto(
     out,
@@ -44,9 +55,16 @@ export async function runCapture(tank: SharkTank, target: Target, opts: CaptureC
           bytes += chunk.length;
           progress.update(bytes);
           handlers.onChunk(chunk);
-          if (opts.maxBytes !== undefined && bytes >= opts.maxBytes && !stopCondition) {
-            stopCondition = `${opts.maxBytes} bytes captured`;
-            void streamer.stop();
+          if (opts.maxBytes !== undefined && bytes >= opts.maxBytes) stopFor(`${opts.maxBytes} bytes captured`);
+          if (counter && opts.count !== undefined && !countFailed) {
+            try {
+              counter.feed(chunk, () => packetCount++);
+            } catch (err) {
+              // The capture itself goes on into the output as received; only the count is lost.
+              countFailed = true;
+              process.stderr.write(`csharg: cannot count packets any more: ${(err as Error).message}\n`);
+            }
+            if (packetCount >= opts.count) stopFor(`${opts.count} packets captured`);
           }
         },
         onEnd: (end) => handlers.onEnd(end),

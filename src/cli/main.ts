@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../core/duration';
 import { SEMVER } from '../core/version';
 import { runCapture } from './capture-command';
+import { runPackets } from './packets';
 import { formatTargets, parseListFormat, sortTargets } from './list-format';
 import { resolveTarget } from './resolve-target';
 import type { TargetQuery } from './resolve-target';
@@ -33,6 +34,7 @@ interface CaptureFlags {
   write: string;
   stopAfter?: number;
   maxBytes?: number;
+  count?: number;
   quiet?: boolean;
 }
 
@@ -44,6 +46,7 @@ function addCaptureFlags(cmd: Command): Command {
     .option('-w, --write <file>', 'write the pcapng stream to FILE, - for stdout', '-')
     .option('--stop-after <duration>', 'stop gracefully after a duration, e.g. 10s, 1m30s', durationArg)
     .option('--max-bytes <n>', 'stop gracefully after about N bytes of pcapng', countArg)
+    .option('-c, --count <n>', 'stop gracefully after N packets', countArg)
     .option('-q, --quiet', 'no progress line and no summary on stderr');
 }
 
@@ -57,6 +60,7 @@ async function capture(program: Command, query: TargetQuery, flags: CaptureFlags
     write: flags.write,
     ...(flags.stopAfter !== undefined ? { stopAfterMs: flags.stopAfter } : {}),
     ...(flags.maxBytes !== undefined ? { maxBytes: flags.maxBytes } : {}),
+    ...(flags.count !== undefined ? { count: flags.count } : {}),
     quiet: flags.quiet === true,
   });
   if (outcome.end.kind === 'error') throw outcome.end.error;
@@ -115,6 +119,14 @@ export function buildProgram(): Command {
   ).action(async (name: string, node: string, flags: CaptureFlags) => {
     await capture(program, { name, group: 'networks', node }, flags);
   });
+
+  program
+    .command('packets')
+    .description('print one JSON object per packet of pcapng files (- for stdin): ts (exact ns), iface, caplen, len, linktype')
+    .argument('<files...>', 'pcapng files, - for stdin')
+    .action(async (files: string[]) => {
+      await runPackets(files, process.stdout, process.stdin);
+    });
 
   program
     .command('version')

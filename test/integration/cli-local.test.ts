@@ -73,3 +73,26 @@ test('csharg capture errors: unknown target and bad filter give Error: ... and e
   assert.equal(badHost.code, 1);
   assert.match(badHost.stderr, /^Error: .*only host name and optional port number allowed/m);
 });
+
+test('csharg --local capture --count stops after N packets; csharg packets prints them as JSON lines', async (t) => {
+  const bed = await requireBed(t);
+  if (!bed) return;
+  const dir = mkdtempSync(path.join(tmpdir(), 'csharg-cli-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'count.pcapng');
+  const t2 = bedNamespace(bed, 't2');
+  const running = csharg(['--local', 'capture', `${t2.name}(${t2.keeperPid})`, '-i', 'eth0', '-f', 'udp port 9995', '--count', '20', '-q', '-w', file]);
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  // Paced so that the stop lands long before the generator is done: 200 datagrams over 4 s.
+  await sendUdp({ from: 't1', to: 't2', count: 200, rate: 50, size: 8, port: 9995 });
+  const r = await running;
+  assert.equal(r.code, 0, r.stderr);
+  const rows = await tsharkFields(file, ['udp.dstport']);
+  assert.ok(rows.length >= 20 && rows.length < 200, `expected the capture to stop soon after 20 packets, got ${rows.length}`);
+
+  const listed = await csharg(['packets', file]);
+  assert.equal(listed.code, 0, listed.stderr);
+  const lines = listed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { ts: string; iface: string; caplen: number; len: number; linktype: number });
+  assert.equal(lines.length, rows.length);
+  assert.ok(lines.every((p) => /^\d{19}$/.test(p.ts) && p.iface === 'eth0' && p.linktype === 1 && p.caplen === p.len));
+});
