@@ -81,3 +81,4 @@ export { stopAfter } from './rx/stop-after';
 // pcapng: streaming reader, packets, writer, and their operators
 export * from './core/pcapng';
 export { pcapngBlocks, packets, toPcapng } from './rx/pcapng';
+export { captureBlocks, capturePackets } from './rx/capture-packets';
