@@ -9,6 +9,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 command -v node >/dev/null || { echo "test-all: Node.js 20 or later is required" >&2; exit 1; }
 
 bash scripts/edgeshark-testbed.sh deps
+# The Node-RED editor tests drive Debian's Chromium (never a downloaded browser).
+if ! command -v chromium >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
 npm ci --no-audit --no-fund
 bash scripts/edgeshark-testbed.sh up
 if [ "${KEEP_TESTBED:-0}" != 1 ]; then
