@@ -4,24 +4,29 @@
 import { Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { PcapngPacketReader } from './packet-reader';
+import type { Packet } from './packet';
 import { PcapngReader } from './reader';
 import type { PcapngReaderOptions } from './reader';
+import type { Block } from './types';
+
+/** What both readers offer: push bytes, get items through a sink; end() checks for a cut-off block. */
+interface IncrementalReader<T> {
+  feed(chunk: Buffer, sink: (item: T) => void): void;
+  end(): void;
+}
 
 function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
-export class PcapngBlockStream extends Transform {
-  readonly #reader: PcapngReader;
-
-  constructor(options: PcapngReaderOptions = {}) {
+class ReaderStream<T> extends Transform {
+  constructor(private readonly reader: IncrementalReader<T>) {
     super({ readableObjectMode: true });
-    this.#reader = new PcapngReader(options);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     try {
-      this.#reader.feed(chunk, (block) => this.push(block));
+      this.reader.feed(chunk, (item) => this.push(item));
     } catch (e) {
       callback(asError(e));
       return;
@@ -31,7 +36,7 @@ export class PcapngBlockStream extends Transform {
 
   override _flush(callback: TransformCallback): void {
     try {
-      this.#reader.end();
+      this.reader.end();
     } catch (e) {
       callback(asError(e));
       return;
@@ -40,31 +45,16 @@ export class PcapngBlockStream extends Transform {
   }
 }
 
-export class PcapngPacketStream extends Transform {
-  readonly #reader: PcapngPacketReader;
-
+/** pcapng bytes in, blocks out. */
+export class PcapngBlockStream extends ReaderStream<Block> {
   constructor(options: PcapngReaderOptions = {}) {
-    super({ readableObjectMode: true });
-    this.#reader = new PcapngPacketReader(options);
+    super(new PcapngReader(options));
   }
+}
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    try {
-      this.#reader.feed(chunk, (packet) => this.push(packet));
-    } catch (e) {
-      callback(asError(e));
-      return;
-    }
-    callback();
-  }
-
-  override _flush(callback: TransformCallback): void {
-    try {
-      this.#reader.end();
-    } catch (e) {
-      callback(asError(e));
-      return;
-    }
-    callback();
+/** pcapng bytes in, packets (EPB, SPB, PB) out. */
+export class PcapngPacketStream extends ReaderStream<Packet> {
+  constructor(options: PcapngReaderOptions = {}) {
+    super(new PcapngPacketReader(options));
   }
 }
