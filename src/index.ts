@@ -40,7 +40,8 @@ export { openCaptureSocket, attachCaptureSocket, captureClientOptions } from './
 export type { CaptureSocketOptions, CaptureSocketSession } from './core/capture-socket';
 export { streamCaptureInto } from './core/capture-streamer';
 export type { CaptureStreamer } from './core/capture-streamer';
-export { startCaptureStream, describeTarget } from './core/start-capture-stream';
+export { startCaptureStream } from './core/start-capture-stream';
+export { describeTarget } from './core/describe-target';
 export type { StartCaptureStreamOptions } from './core/start-capture-stream';
 export { withShbEdit } from './core/shb-edited-session';
 export { parseDuration } from './core/duration';

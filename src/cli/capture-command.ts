@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { CaptureEnd, CaptureHandlers } from '../core/capture-source';
 import { streamCaptureInto } from '../core/capture-streamer';
-import { describeTarget } from '../core/start-capture-stream';
+import { describeTarget } from '../core/describe-target';
 import type { SharkTank } from '../core/shark-tank';
 import { PcapngPacketReader } from '../core/pcapng';
 import type { CaptureOptions, Target } from '../core/target';

@@ -16,7 +16,7 @@ import { deferredCaptureSession } from './shark-tank';
 import type { SharkTank } from './shark-tank';
 import { withShbEdit } from './shb-edited-session';
 import { captureTargetMetadata } from './shb-editor';
-import { describeTarget } from './start-capture-stream';
+import { describeTarget } from './describe-target';
 import { isBareTarget, parseDiscovery } from './target';
 import type { CaptureOptions, Target } from './target';
 import { TargetCache } from './target-cache';

@@ -9,18 +9,13 @@ import type { CaptureStreamer } from './capture-streamer';
 import { withShbEdit } from './shb-edited-session';
 import { captureTargetMetadata } from './shb-editor';
 import type { CaptureOptions, Target } from './target';
+import { describeTarget } from './describe-target';
 
 export interface StartCaptureStreamOptions extends CaptureOptions {
   /** how long stop() waits for the Close echo (ms, default 5000) */
   stopTimeout?: number;
   /** node name for the SHB's capture target block when the target has none */
   nodeName?: string;
-}
-
-/** Describes a target for humans in error messages: `docker "web" on node "host1"`. */
-export function describeTarget(target: Target, nodeName?: string): string {
-  const node = target.nodeName || nodeName;
-  return `${target.type || 'target'} ${JSON.stringify(target.name)}${node ? ` on node ${JSON.stringify(node)}` : ''}`;
 }
 
 /**

@@ -2,7 +2,7 @@
 // with `ip -j link`.
 
 import type { Target } from '../target';
-import { describeTarget } from './describe-target';
+import { describeTarget } from '../describe-target';
 import { LocalDiscoveryError } from './errors';
 import { upInterfaceNames } from './ip-link';
 import { spawnInNetns } from './netns-spawn';

@@ -12,7 +12,7 @@ import { ShbEditor } from '../shb-editor';
 import type { CaptureTargetMetadata } from '../shb-editor';
 import type { CaptureOptions, Target } from '../target';
 import { missingCapabilities, ownCapabilities } from './capabilities';
-import { describeTarget } from './describe-target';
+import { describeTarget } from '../describe-target';
 import { captureInterfaces, dumpcapArguments } from './dumpcap-args';
 import { dumpcapFailure } from './dumpcap-failure';
 import { CapturePrivilegeError } from './errors';

@@ -4,7 +4,7 @@
 
 import { stat } from 'node:fs/promises';
 import type { Target } from '../target';
-import { describeTarget } from './describe-target';
+import { describeTarget } from '../describe-target';
 import { CapturePrivilegeError, LocalTargetError, TargetGoneError } from './errors';
 import { isNetnsFile, openNetnsFile } from './netns-file';
 import type { NetnsFile } from './netns-file';
