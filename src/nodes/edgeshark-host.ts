@@ -1,0 +1,83 @@
+// The edgeshark-host config node: where captures come from (an Edgeshark service URL, or this
+// machine through dumpcap) and the discovery cache that goes with it. It keeps no socket open;
+// capture nodes open their own captures through its SharkTank.
+//
+// It also serves the editor: GET /edgeshark/targets/:hostId lists the host's targets for the
+// capture node's picker (permission `edgeshark-host.read`); `?refresh=1` forgets the cache first.
+import { DEFAULT_SERVICE_TIMEOUT_MS } from '../core/capture-socket';
+import type { SharkTank } from '../core/shark-tank';
+import { asError, errorText } from './error-status';
+import { isTlsConfigNode, tankFor, timeoutMsOf, tlsFromConfigNode } from './host-settings';
+import type { HostSettings } from './host-settings';
+import { isEdgesharkHostNode } from './host-node';
+import type { EdgesharkHostNode } from './host-node';
+import type { AdminRequest, AdminResponse, NodeAPI, NodeDefinition, RuntimeNode } from './node-red-api';
+import { targetChoices } from './target-kind';
+
+function settingsOf(RED: NodeAPI, node: RuntimeNode, def: NodeDefinition): HostSettings {
+  const source = def.source === 'url' ? 'url' : 'local';
+  const tlsNode = typeof def.tls === 'string' && def.tls !== '' ? RED.nodes.getNode(def.tls) : undefined;
+  const token = node.credentials?.token;
+  return {
+    source,
+    url: typeof def.url === 'string' ? def.url.trim() : '',
+    timeoutMs: timeoutMsOf(def.timeout, DEFAULT_SERVICE_TIMEOUT_MS),
+    ...(token ? { bearerToken: token } : {}),
+    ...(source === 'url' && isTlsConfigNode(tlsNode) ? { tls: tlsFromConfigNode(tlsNode) } : {}),
+  };
+}
+
+// The editor may ask for a local host's targets before that host node is deployed.
+let undeployedLocalTank: SharkTank | undefined;
+
+async function listTargets(RED: NodeAPI, req: AdminRequest, res: AdminResponse): Promise<void> {
+  const hostId = req.params.hostId ?? '';
+  const host = RED.nodes.getNode(hostId);
+  let tank: SharkTank;
+  if (isEdgesharkHostNode(host)) {
+    tank = host.tank();
+  } else if (req.query.source === 'local') {
+    undeployedLocalTank ??= tankFor({ source: 'local', url: '', timeoutMs: 0 });
+    tank = undeployedLocalTank;
+  } else {
+    res.status(404).json({ error: RED._('edgeshark-host.errors.not-deployed') });
+    return;
+  }
+  if (req.query.refresh === '1' || req.query.refresh === 'true') tank.clear();
+  const targets = await tank.targets();
+  res.json({ host: tank.description, targets: targetChoices(targets) });
+}
+
+export = function register(RED: NodeAPI): void {
+  function EdgesharkHost(this: RuntimeNode, def: NodeDefinition): void {
+    RED.nodes.createNode(this, def);
+    const node = this as EdgesharkHostNode & { description: string };
+    let settings: HostSettings | undefined;
+    let settingsError: Error | undefined;
+    try {
+      settings = settingsOf(RED, node, def);
+    } catch (err) {
+      settingsError = asError(err);
+      node.error(errorText(err));
+    }
+    let tank: SharkTank | undefined;
+    node.description = settings?.source === 'url' ? settings.url : 'this machine';
+    node.tank = (): SharkTank => {
+      if (settingsError) throw settingsError;
+      tank ??= tankFor(settings!);
+      return tank;
+    };
+    node.on('close', (_removed, done) => {
+      // Nothing stays open between captures; the cache goes with the node.
+      tank?.clear();
+      done();
+    });
+  }
+  RED.nodes.registerType('edgeshark-host', EdgesharkHost, { credentials: { token: { type: 'password' } } });
+
+  RED.httpAdmin.get('/edgeshark/targets/:hostId', RED.auth.needsPermission('edgeshark-host.read'), (req, res) => {
+    listTargets(RED, req, res).catch((err: unknown) => {
+      res.status(502).json({ error: errorText(err), code: (err as { code?: unknown }).code ?? null });
+    });
+  });
+};
