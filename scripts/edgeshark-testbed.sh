@@ -22,9 +22,9 @@ readonly GOSTWIRE_VERSION=v2.6.1
 readonly SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # Target namespaces: short name, address, hub-side address. Each link is its own /30.
-readonly TARGETS=(t1 t2)
-declare -A TARGET_ADDR=([t1]=198.18.1.1 [t2]=198.18.2.1)
-declare -A HUB_ADDR=([t1]=198.18.1.2 [t2]=198.18.2.2)
+readonly TARGETS=(t1 t2 t3 t4)
+declare -A TARGET_ADDR=([t1]=198.18.1.1 [t2]=198.18.2.1 [t3]=198.18.3.1 [t4]=198.18.4.1)
+declare -A HUB_ADDR=([t1]=198.18.1.2 [t2]=198.18.2.2 [t3]=198.18.3.2 [t4]=198.18.4.2)
 # Service namespaces: short name, host-side address, service-side address.
 readonly SERVICES=(svc1 svc2)
 declare -A SVC_HOST_ADDR=([svc1]=198.18.255.1 [svc2]=198.18.255.5)
