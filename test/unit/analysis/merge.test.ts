@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestScheduler } from 'rxjs/testing';
-import { Observable, tap } from 'rxjs';
+import type { Observable} from 'rxjs';
+import { tap } from 'rxjs';
 import { MergeWindow } from '../../../src/core/analysis/merge-window';
-import { MergedPacket, mergedInterfaceName } from '../../../src/core/analysis/merge-interface';
+import type { MergedPacket} from '../../../src/core/analysis/merge-interface';
+import { mergedInterfaceName } from '../../../src/core/analysis/merge-interface';
 import { PcapngPacketReader, PcapngReader, toPcapngBytes } from '../../../src/core/pcapng';
 import type { InterfaceDescriptionBlock, Packet } from '../../../src/core/pcapng';
 import { mergeCaptures } from '../../../src/rx/merge';
