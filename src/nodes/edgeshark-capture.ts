@@ -8,7 +8,7 @@ import { captureSettings } from './capture-settings';
 import type { CaptureSettings } from './capture-settings';
 import { isEdgesharkHostNode } from './host-node';
 import { asError, errorStatus, errorText } from './error-status';
-import { messageTarget } from './message-target';
+import { messageTarget, withProcessName } from './message-target';
 import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './node-red-api';
 
 /** Node-RED waits 15 s for a node to close; the graceful stop must end well within that. */
@@ -84,8 +84,9 @@ export = function register(RED: NodeAPI): void {
     const startFrom = async (msg: NodeMessage | undefined, send: SendFunction, done: DoneFunction | undefined): Promise<void> => {
       const tank = host.tank();
       const fromMsg = await messageTarget(msg?.target, tank);
-      const target = fromMsg?.target ?? settings.target;
-      if (!target) throw new Error(RED._('edgeshark-capture.errors.no-target'));
+      const picked = fromMsg?.target ?? settings.target;
+      if (!picked) throw new Error(RED._('edgeshark-capture.errors.no-target'));
+      const target = await withProcessName(picked, tank);
       if (closing) return done?.();
       start(tank, target, fromMsg?.options ?? {}, send, done);
     };

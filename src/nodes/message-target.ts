@@ -24,6 +24,15 @@ async function targetNamed(name: string, tank: SharkTank): Promise<Target> {
   return { name, type: '' };
 }
 
+/**
+ * A bare target whose name is a process's `comm` without `(PID)` (as examples and users write
+ * it) becomes that process; any other target stays as it is for the tank to complete.
+ */
+export async function withProcessName(target: Target, tank: SharkTank): Promise<Target> {
+  if (target.netns || (target.type !== 'proc' && target.type !== '') || /\(\d+\)$/.test(target.name)) return target;
+  return targetNamed(target.name, tank);
+}
+
 /** undefined when the message names no target; a typed error when it names one badly. */
 export async function messageTarget(value: unknown, tank: SharkTank): Promise<MessageTarget | undefined> {
   if (value === undefined || value === null || value === '') return undefined;
