@@ -1,74 +1,148 @@
-// `csharg capture`: one target's live capture into a file or stdout, until the server completes
-// it, a stop condition is met, a signal arrives, or the reader of the output goes away.
+// `csharg capture`: one target's live capture into a file, stdout or Wireshark, until the server
+// completes it, a stop condition is met (--stop-after, --count, --max-bytes), a signal arrives,
+// or the reader of the output goes away.
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import type { CaptureEnd, CaptureHandlers } from '../core/capture-source';
+import { CaptureWriterError } from '../core/capture-errors';
+import type { CaptureEnd, CaptureHandlers, CaptureSession } from '../core/capture-source';
 import { streamCaptureInto } from '../core/capture-streamer';
 import { describeTarget } from '../core/describe-target';
 import type { SharkTank } from '../core/shark-tank';
-import { PcapngPacketReader } from '../core/pcapng';
 import type { CaptureOptions, Target } from '../core/target';
+import { BlockCutter } from './block-cutter';
 import { ProgressLine } from './progress';
+import { watchPipeReader } from './reader-watch';
+import type { ReaderWatch } from './reader-watch';
+import { startWireshark } from './wireshark';
+import type { WiresharkSink } from './wireshark';
 
 export interface CaptureCommandOptions extends CaptureOptions {
   /** file name, or `-` for stdout */
   write: string;
+  /** feed `wireshark -k -i -` instead of writing */
+  wireshark?: boolean;
   stopAfterMs?: number;
+  /** stop after this many bytes of pcapng (whole blocks, see BlockCutter) */
   maxBytes?: number;
-  /** stop after this many packets (the stream is parsed to count them) */
+  /** stop after exactly this many packets */
   count?: number;
   quiet: boolean;
+  /** debug notes on stderr */
+  debug?: boolean;
 }
 
 export interface CaptureOutcome {
   end: CaptureEnd;
   bytes: number;
-  /** a stop condition (duration, bytes) or the reader going away ended it: success */
+  packets: number;
+  /** why it ended successfully: a stop condition, a signal, the reader going away */
   stopCondition?: string;
 }
 
-function openOutput(write: string): Writable {
-  if (write === '-') return process.stdout;
+interface Output {
+  stream: Writable;
+  /** the output is a pipe to a reader that may go away (stdout, Wireshark) */
+  readerMayGo: boolean;
+  close(): Promise<void>;
+}
+
+function openOutput(opts: CaptureCommandOptions, wireshark: WiresharkSink | undefined): Output {
+  if (wireshark) return { stream: wireshark.input, readerMayGo: true, close: () => Promise.resolve(wireshark.release()) };
+  if (opts.write === '-') {
+    // A late EPIPE after the capture (Node flushing) must not become an uncaught exception.
+    process.stdout.on('error', () => undefined);
+    return { stream: process.stdout, readerMayGo: true, close: () => Promise.resolve() };
+  }
   // csharg creates capture files readable by the owner's group only.
-  return createWriteStream(write, { mode: 0o640 });
+  const file = createWriteStream(opts.write, { mode: 0o640 });
+  return { stream: file, readerMayGo: false, close: () => new Promise<void>((resolve) => file.end(resolve)) };
+}
+
+/** A writer failure that only means the reader went away (EPIPE, or the pipe closed on us). */
+function isReaderGone(error: Error): boolean {
+  if (!(error instanceof CaptureWriterError)) return false;
+  const cause = error.cause as NodeJS.ErrnoException | undefined;
+  return cause === undefined || cause.code === 'EPIPE' || cause.code === 'ERR_STREAM_DESTROYED' || cause.code === 'ECONNRESET';
 }
 
 export async function runCapture(tank: SharkTank, target: Target, opts: CaptureCommandOptions): Promise<CaptureOutcome> {
-  const out = openOutput(opts.write);
+  const wireshark = opts.wireshark ? startWireshark() : undefined;
+  const out = openOutput(opts, wireshark);
   const progress = new ProgressLine(process.stderr, opts.quiet);
+  const debug = (text: string): void => {
+    if (opts.debug) process.stderr.write(`csharg: ${text}\n`);
+  };
+  const limited = opts.count !== undefined || opts.maxBytes !== undefined;
+  let cutter: BlockCutter | undefined = new BlockCutter({
+    ...(opts.count !== undefined ? { count: opts.count } : {}),
+    ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
+  });
   let bytes = 0;
-  let packetCount = 0;
-  let countFailed = false;
+  let packets = 0;
   let stopCondition: string | undefined;
-  const counter = opts.count !== undefined ? new PcapngPacketReader() : undefined;
+  let failure: Error | undefined;
+  let readerGone = false;
+
   const stopFor = (why: string): void => {
-    if (stopCondition) return;
-    stopCondition = why;
+    stopCondition ??= why;
     void streamer.stop();
+  };
+  let session: CaptureSession | undefined;
+  const onReaderGone = (): void => {
+    if (readerGone) return;
+    readerGone = true;
+    debug('the reader of the output went away');
+    stopFor('the reader of the output went away');
+    // Whatever still comes (dumpcap's last blocks) has nowhere to go: drop it, and let the
+    // session flow again in case the dead output had paused it, so that its end can come.
+    session?.resume();
+  };
+
+  let forward: ((chunk: Buffer) => void) | undefined;
+  const take = (chunk: Buffer): void => {
+    let keep = chunk;
+    if (cutter) {
+      try {
+        const cut = cutter.cut(chunk);
+        keep = cut.keep;
+        packets = cutter.packets;
+        if (cut.done) stopFor(opts.count !== undefined && packets >= opts.count ? `${opts.count} packets captured` : `${opts.maxBytes} bytes reached`);
+      } catch (err) {
+        // Not pcapng after all: the capture goes on as received, only counting and cutting end.
+        keep = Buffer.concat([cutter.takeHeld(), chunk]);
+        cutter = undefined;
+        if (limited) {
+          failure ??= new Error(`cannot count packets in the capture stream: ${(err as Error).message}`);
+          void streamer.stop();
+        } else if (!opts.quiet) {
+          process.stderr.write(`csharg: cannot count packets any more: ${(err as Error).message}\n`);
+        }
+      }
+    }
+    if (keep.length === 0 || readerGone) return;
+    bytes += keep.length;
+    progress.update(packets, bytes);
+    forward?.(keep);
   };
 
   const streamer = streamCaptureInto(
-    out,
-    (handlers: CaptureHandlers) =>
-      tank.openCapture(target, opts, {
-        onChunk: (chunk) => {
-          bytes += chunk.length;
-          progress.update(bytes);
-          handlers.onChunk(chunk);
-          if (opts.maxBytes !== undefined && bytes >= opts.maxBytes) stopFor(`${opts.maxBytes} bytes captured`);
-          if (counter && opts.count !== undefined && !countFailed) {
-            try {
-              counter.feed(chunk, () => packetCount++);
-            } catch (err) {
-              // The capture itself goes on into the output as received; only the count is lost.
-              countFailed = true;
-              process.stderr.write(`csharg: cannot count packets any more: ${(err as Error).message}\n`);
-            }
-            if (packetCount >= opts.count) stopFor(`${opts.count} packets captured`);
+    out.stream,
+    (handlers: CaptureHandlers) => {
+      forward = (chunk) => handlers.onChunk(chunk);
+      session = tank.openCapture(target, opts, {
+        onChunk: take,
+        onEnd: (end) => {
+          // A stream that ended inside a block still reaches the output as it came.
+          const held = cutter && !cutter.done ? cutter.takeHeld() : Buffer.alloc(0);
+          if (held.length > 0) {
+            bytes += held.length;
+            handlers.onChunk(held);
           }
+          handlers.onEnd(end);
         },
-        onEnd: (end) => handlers.onEnd(end),
-      }),
+      });
+      return session;
+    },
     { target: describeTarget(target, target.nodeName), url: tank.description },
   );
 
@@ -77,24 +151,40 @@ export async function runCapture(tank: SharkTank, target: Target, opts: CaptureC
   const onSignal = (sig: NodeJS.Signals): void => {
     signals++;
     if (signals > 1) process.exit(sig === 'SIGINT' ? 130 : 143);
-    stopCondition ??= `stopped by ${sig}`;
-    void streamer.stop();
+    debug(`${sig}: stopping gracefully (again to abort)`);
+    stopFor(`stopped by ${sig}`);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const stopTimer =
-    opts.stopAfterMs !== undefined
-      ? setTimeout(() => {
-          stopCondition ??= `stopped after ${opts.stopAfterMs} ms`;
-          void streamer.stop();
-        }, opts.stopAfterMs)
-      : undefined;
+  const stopTimer = opts.stopAfterMs !== undefined ? setTimeout(() => stopFor(`after ${opts.stopAfterMs} ms`), opts.stopAfterMs) : undefined;
+  let watch: ReaderWatch | undefined;
+  // Registered after the streamer's own listener, which records the failure and stops.
+  if (out.readerMayGo) {
+    out.stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE' || err.code === 'ECONNRESET') onReaderGone();
+    });
+  }
+  if (wireshark) void wireshark.exited.then(onReaderGone);
+  else if (opts.write === '-') watch = watchPipeReader(1, onReaderGone, (why) => debug(`cannot watch the reader of stdout: ${why}`));
 
   const end = await streamer.wait();
   clearTimeout(stopTimer);
+  watch?.stop();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  if (out !== process.stdout) await new Promise<void>((resolve) => out.end(resolve));
-  progress.finish(bytes, end);
-  return { end, bytes, ...(stopCondition !== undefined ? { stopCondition } : {}) };
+  await out.close();
+
+  const gone = end.kind === 'error' && out.readerMayGo && isReaderGone(end.error);
+  if (gone) stopCondition ??= 'the reader of the output went away';
+  const outcome: CaptureOutcome = { end, bytes, packets, ...(stopCondition !== undefined ? { stopCondition } : {}) };
+  if (failure) {
+    progress.finish('failed');
+    throw failure;
+  }
+  if (end.kind === 'error' && !gone && !readerGone) {
+    progress.finish('failed');
+    throw end.error;
+  }
+  progress.finish(end.kind === 'completed' ? 'completed' : `stopped (${stopCondition ?? 'by the client'})`);
+  return outcome;
 }

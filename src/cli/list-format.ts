@@ -1,32 +1,74 @@
 // Output formats of `csharg list`: table (default), wide, name, json (csharg's key order,
-// 4-space indent), yaml.
+// 4-space indent), yaml, custom-columns=… and jsonpath=… (kubectl's subset, see json-path.ts),
+// and the order of the targets (--sort-by).
 import { targetToJSON } from '../core/target';
 import type { Target } from '../core/target';
+import { customColumnCell, parseCustomColumns } from './custom-columns';
+import type { CustomColumn } from './custom-columns';
+import { evaluateJsonPath, parseRelaxedJsonPath } from './json-path';
+import type { JsonPath } from './json-path';
+import { parseJsonPathTemplate, renderJsonPathTemplate } from './jsonpath-template';
+import type { JsonPathTemplate } from './jsonpath-template';
 
-export type ListFormat = 'table' | 'wide' | 'name' | 'json' | 'yaml';
+export type ListFormat =
+  | 'table'
+  | 'wide'
+  | 'name'
+  | 'json'
+  | 'yaml'
+  | { kind: 'custom-columns'; columns: CustomColumn[] }
+  | { kind: 'jsonpath'; template: JsonPathTemplate };
 
 export function parseListFormat(text: string | undefined): ListFormat {
   if (text === undefined || text === '') return 'table';
   if (text === 'wide' || text === 'name' || text === 'json' || text === 'yaml') return text;
-  throw new Error(`unsupported output format "${text}": use json, yaml, wide or name`);
+  if (text.startsWith('custom-columns=')) return { kind: 'custom-columns', columns: parseCustomColumns(text.slice('custom-columns='.length)) };
+  if (text.startsWith('jsonpath=')) return { kind: 'jsonpath', template: parseJsonPathTemplate(text.slice('jsonpath='.length)) };
+  throw new Error(`unsupported output format "${text}": use json, yaml, wide, name, custom-columns=HEADER:PATH,... or jsonpath=TEMPLATE`);
 }
 
-/** The order csharg lists targets in: by name, then by node. */
-export function sortTargets(targets: readonly Target[], sortBy: 'name' | 'node' | 'type' = 'name'): Target[] {
+/** A target as csharg's JSON object (its key order), the data of json, yaml and the JSON paths. */
+export function targetObject(t: Target): Record<string, unknown> {
+  return JSON.parse(targetToJSON(t)) as Record<string, unknown>;
+}
+
+export type SortKey = 'name' | 'node' | 'type' | JsonPath;
+
+/** `name`, `node`, `type`, or a JSON path into the target's JSON object (`.netns`, `{.pid}`). */
+export function parseSortKey(text: string): SortKey {
+  if (text === 'name' || text === 'node' || text === 'type') return text;
+  return parseRelaxedJsonPath(text);
+}
+
+function compareTexts(a: readonly string[], b: readonly string[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const c = a[i]!.localeCompare(b[i]!);
+    if (c !== 0) return c;
+  }
+  return 0;
+}
+
+/** Numbers numerically, strings alphabetically, missing values last, other kinds as JSON. */
+function comparePathValues(a: unknown, b: unknown): number {
+  if (a === undefined || b === undefined) return a === b ? 0 : a === undefined ? 1 : -1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const ta = typeof a === 'string' ? a : JSON.stringify(a);
+  const tb = typeof b === 'string' ? b : JSON.stringify(b);
+  return ta.localeCompare(tb);
+}
+
+/** The order csharg lists targets in: by name, then by node; a sort key goes first. */
+export function sortTargets(targets: readonly Target[], sortBy: SortKey = 'name'): Target[] {
   const key = (t: Target): string[] =>
     sortBy === 'node' ? [t.nodeName ?? '', t.name] : sortBy === 'type' ? [t.type, t.name, t.nodeName ?? ''] : [t.name, t.nodeName ?? ''];
-  return [...targets].sort((a, b) => {
-    const ka = key(a);
-    const kb = key(b);
-    for (let i = 0; i < ka.length; i++) {
-      const c = ka[i]!.localeCompare(kb[i]!);
-      if (c !== 0) return c;
-    }
-    return 0;
-  });
+  if (typeof sortBy === 'string') return [...targets].sort((a, b) => compareTexts(key(a), key(b)));
+  const decorated = targets.map((t) => ({ t, v: evaluateJsonPath(sortBy, targetObject(t))[0] }));
+  decorated.sort((a, b) => comparePathValues(a.v, b.v) || compareTexts(key(a.t), key(b.t)));
+  return decorated.map((d) => d.t);
 }
 
-function table(rows: string[][], headers: boolean): string {
+/** Columns padded to the widest cell plus three spaces (kubectl's look); row 0 is the header. */
+export function table(rows: string[][], headers: boolean): string {
   const body = headers ? rows : rows.slice(1);
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
   return body.map((r) => r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]! + 3))).join('').trimEnd()).join('\n');
@@ -50,14 +92,21 @@ function yamlValue(value: unknown, indent: string): string {
   return ` ${typeof value === 'string' ? yamlString(value) : JSON.stringify(value)}`;
 }
 
+/** The text to print (without the final newline); empty when there is nothing to print. */
 export function formatTargets(targets: readonly Target[], format: ListFormat, opts: { headers: boolean }): string {
+  if (typeof format === 'object') {
+    const items = targets.map(targetObject);
+    if (format.kind === 'jsonpath') return renderJsonPathTemplate(format.template, { items });
+    const rows = [format.columns.map((c) => c.header), ...items.map((item) => format.columns.map((c) => customColumnCell(c, item)))];
+    return table(rows, opts.headers);
+  }
   switch (format) {
     case 'json':
-      return JSON.stringify(targets.map((t) => JSON.parse(targetToJSON(t)) as unknown), null, 4);
+      return JSON.stringify(targets.map(targetObject), null, 4);
     case 'yaml':
       return targets
         .map((t) =>
-          Object.entries(JSON.parse(targetToJSON(t)) as Record<string, unknown>)
+          Object.entries(targetObject(t))
             .map(([k, v], i) => `${i === 0 ? '- ' : '  '}${k}:${yamlValue(v, '  ')}`)
             .join('\n'),
         )

@@ -4,9 +4,13 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../core/duration';
 import { SEMVER } from '../core/version';
+import { isPacketflixLink, parsePacketflixLink } from '../core/packetflix-link';
+import type { SharkTank } from '../core/shark-tank';
+import type { CaptureOptions, Target } from '../core/target';
 import { runCapture } from './capture-command';
+import { completionScript, parseShell } from './completion';
 import { runPackets } from './packets';
-import { formatTargets, parseListFormat, sortTargets } from './list-format';
+import { formatTargets, parseListFormat, parseSortKey, sortTargets } from './list-format';
 import { resolveTarget } from './resolve-target';
 import type { TargetQuery } from './resolve-target';
 import { DEFAULT_HOST, tankFor } from './tank';
@@ -36,6 +40,7 @@ interface CaptureFlags {
   maxBytes?: number;
   count?: number;
   quiet?: boolean;
+  wireshark?: boolean;
 }
 
 function addCaptureFlags(cmd: Command): Command {
@@ -45,25 +50,46 @@ function addCaptureFlags(cmd: Command): Command {
     .option('-p, --avoid-promiscuous', 'ask for no promiscuous mode')
     .option('-w, --write <file>', 'write the pcapng stream to FILE, - for stdout', '-')
     .option('--stop-after <duration>', 'stop gracefully after a duration, e.g. 10s, 1m30s', durationArg)
-    .option('--max-bytes <n>', 'stop gracefully after about N bytes of pcapng', countArg)
-    .option('-c, --count <n>', 'stop gracefully after N packets', countArg)
+    .option('--max-bytes <n>', 'stop gracefully before the file exceeds N bytes (cut at a block boundary)', countArg)
+    .option('-c, --count <n>', 'stop gracefully after exactly N packets', countArg)
+    .option('--wireshark', 'start `wireshark -k -i -` and feed it the capture')
     .option('-q, --quiet', 'no progress line and no summary on stderr');
 }
 
+/** A `packetflix:` link: its service, target and options; command-line flags override the options. */
+function linkCapture(global: GlobalOptions, link: string): { tank: SharkTank; target: Target; options: CaptureOptions } {
+  if (global.local) throw new Error('a packetflix: link names an Edgeshark service; leave out --local');
+  const parsed = parsePacketflixLink(link);
+  if (global.host !== undefined) throw new Error(`a packetflix: link names its service (${parsed.serviceUrl}); leave out --host`);
+  return { tank: tankFor({ ...global, host: parsed.serviceUrl }), target: parsed.target, options: parsed.options };
+}
+
 async function capture(program: Command, query: TargetQuery, flags: CaptureFlags): Promise<void> {
-  const tank = tankFor(program.opts<GlobalOptions>());
-  const target = resolveTarget(await tank.targets(), query);
-  const outcome = await runCapture(tank, target, {
-    ...(flags.interface ? { nifs: flags.interface } : {}),
-    ...(flags.filter ? { filter: flags.filter } : {}),
-    avoidPromiscuousMode: flags.avoidPromiscuous === true,
+  const global = program.opts<GlobalOptions>();
+  if (flags.wireshark && flags.write !== '-') throw new Error('--wireshark and -w exclude each other: Wireshark reads the capture');
+  let tank: SharkTank;
+  let target: Target;
+  let linked: CaptureOptions = {};
+  if (query.group === undefined && isPacketflixLink(query.name)) {
+    ({ tank, target, options: linked } = linkCapture(global, query.name));
+  } else {
+    tank = tankFor(global);
+    target = resolveTarget(await tank.targets(), query);
+  }
+  const nifs = flags.interface ?? linked.nifs;
+  const filter = flags.filter ?? linked.filter;
+  await runCapture(tank, target, {
+    ...(nifs ? { nifs } : {}),
+    ...(filter ? { filter } : {}),
+    avoidPromiscuousMode: flags.avoidPromiscuous === true || linked.avoidPromiscuousMode === true,
     write: flags.write,
     ...(flags.stopAfter !== undefined ? { stopAfterMs: flags.stopAfter } : {}),
     ...(flags.maxBytes !== undefined ? { maxBytes: flags.maxBytes } : {}),
     ...(flags.count !== undefined ? { count: flags.count } : {}),
     quiet: flags.quiet === true,
+    wireshark: flags.wireshark === true,
+    debug: global.debug === true,
   });
-  if (outcome.end.kind === 'error') throw outcome.end.error;
 }
 
 export function buildProgram(): Command {
@@ -83,23 +109,26 @@ export function buildProgram(): Command {
     .alias('ps')
     .description('list capture targets: pods, containers, networks (none = all)')
     .argument('[kinds...]', 'pods, containers and/or networks (singular forms and first letters work too)')
-    .option('-o, --output <format>', 'json, yaml, wide or name')
-    .option('--no-headers', 'no header line in table output')
-    .addOption(new Option('--sort-by <key>', 'sort by').choices(['name', 'node', 'type']).default('name'))
-    .action(async (kinds: string[], flags: { output?: string; headers: boolean; sortBy: 'name' | 'node' | 'type' }) => {
+    .option('-o, --output <format>', 'json, yaml, wide, name, custom-columns=HEADER:PATH,... or jsonpath=TEMPLATE')
+    .option('--no-headers', 'no header line in table and custom-columns output')
+    .option('--sort-by <key>', 'name (then node), node, type, or a JSON path into the target JSON, e.g. .netns', 'name')
+    .action(async (kinds: string[], flags: { output?: string; headers: boolean; sortBy: string }) => {
       const groups = parseGroups(kinds);
       const format = parseListFormat(flags.output);
+      const sortKey = parseSortKey(flags.sortBy);
       const tank = tankFor(program.opts<GlobalOptions>());
-      const targets = sortTargets((await tank.targets()).filter((t) => groups.has(groupOf(t))), flags.sortBy);
+      const targets = sortTargets((await tank.targets()).filter((t) => groups.has(groupOf(t))), sortKey);
       const text = formatTargets(targets, format, { headers: flags.headers });
-      if (text) process.stdout.write(`${text}\n`);
+      // jsonpath prints exactly its template (add {"\n"} for line ends), as kubectl does.
+      if (typeof format === 'object' && format.kind === 'jsonpath') process.stdout.write(text);
+      else if (text) process.stdout.write(`${text}\n`);
     });
 
   const captureCmd = addCaptureFlags(
     program
       .command('capture')
       .description('capture a target\'s traffic as pcapng, until the capture ends, a stop condition is met, or Ctrl-C')
-      .argument('[target]', 'target name, exactly as `csharg list` shows it'),
+      .argument('[target]', 'target name, exactly as `csharg list` shows it, or a packetflix:ws://… link'),
   ).action(async (name: string | undefined, flags: CaptureFlags) => {
     if (name === undefined) throw new Error('capture needs a target: csharg capture TARGET (see csharg list)');
     await capture(program, { name }, flags);
@@ -129,6 +158,14 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('completion')
+    .description('print a shell completion script: source <(csharg completion bash)')
+    .argument('<shell>', 'bash or zsh')
+    .action((shell: string) => {
+      process.stdout.write(completionScript(program, parseShell(shell)));
+    });
+
+  program
     .command('version')
     .description('print the version')
     .action(() => {
@@ -152,11 +189,20 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  let finished = false;
+  // Safety net: an event loop that empties while the command still waits is a bug, not success.
+  process.once('beforeExit', () => {
+    if (finished) return;
+    process.stderr.write('Error: internal: the command ended without finishing (please report)\n');
+    process.exitCode = 1;
+  });
   main(process.argv).then(
     (code) => {
+      finished = true;
       process.exitCode = code;
     },
     (err: unknown) => {
+      finished = true;
       process.stderr.write(`Error: ${String(err)}\n`);
       process.exitCode = 1;
     },
