@@ -1,0 +1,235 @@
+// One pass over a frame that finds where each layer starts, as plain numbers: no strings, no
+// objects beyond this one. Layer views (and address strings) are built from it only on demand.
+// Truncated or garbage input never throws: the walk stops and records why.
+
+import { EtherType, IpProtocol, LinkType } from './link-type';
+
+export type LinkKind = 'ethernet' | 'sll' | 'sll2' | 'raw' | 'null' | 'loop' | 'unsupported';
+
+/** At most this many VLAN tags (QinQ has 2) and IPv6 extension headers are walked. */
+export const MAX_VLAN_TAGS = 8;
+export const MAX_IPV6_EXTENSIONS = 16;
+
+export class Dissection {
+  linkKind: LinkKind = 'unsupported';
+  /** why the link layer could not be read; undefined when it could */
+  linkMalformed: string | undefined = undefined;
+  /** offset of the first VLAN tag's TCI, -1 without tags */
+  vlanOffset = -1;
+  vlanCount = 0;
+  /** the EtherType of the network layer (BSD loopback families mapped to one); -1 when unknown */
+  etherType = -1;
+  /** start of the network layer (IP, ARP); -1 when there is none */
+  l3Offset = -1;
+  /** why the network layer could not be read */
+  l3Malformed: string | undefined = undefined;
+  ipVersion: 0 | 4 | 6 = 0;
+  /** end of the IP payload: the IP length, capped at the captured bytes */
+  ipEnd = 0;
+  /** end of the IP payload by the header's length field (beyond the captured bytes when truncated) */
+  ipClaimedEnd = 0;
+  /** IPv4 MF or offset, or an IPv6 fragment header */
+  fragment = false;
+  /** the transport protocol number (IPv4 protocol, IPv6's last next header); -1 when none */
+  l4Protocol = -1;
+  /** start of the transport header; -1 when there is none (or a later fragment) */
+  l4Offset = -1;
+
+  constructor(
+    readonly bytes: Buffer,
+    readonly linkType: number,
+  ) {
+    this.#link(bytes, linkType);
+    if (this.l3Offset >= 0) {
+      if (this.etherType === EtherType.IPV4) this.#ipv4(bytes, this.l3Offset);
+      else if (this.etherType === EtherType.IPV6) this.#ipv6(bytes, this.l3Offset);
+    }
+  }
+
+  #link(b: Buffer, linkType: number): void {
+    const n = b.length;
+    switch (linkType) {
+      case LinkType.ETHERNET:
+        this.linkKind = 'ethernet';
+        if (n < 14) return this.#linkTruncated(14);
+        this.#etherTypeAt(b, 12);
+        return;
+      case LinkType.LINUX_SLL:
+        this.linkKind = 'sll';
+        if (n < 16) return this.#linkTruncated(16);
+        this.#etherTypeAt(b, 14);
+        return;
+      case LinkType.LINUX_SLL2:
+        this.linkKind = 'sll2';
+        if (n < 20) return this.#linkTruncated(20);
+        // The protocol comes first in SLL2; the tags (if any) follow the 20-byte header.
+        this.#etherTypeFrom((b[0]! << 8) | b[1]!, b, 20);
+        return;
+      case LinkType.RAW:
+        this.linkKind = 'raw';
+        if (n < 1) return this.#linkTruncated(1);
+        this.#rawIp(b, 0, b[0]! >> 4);
+        return;
+      case LinkType.IPV4:
+        this.linkKind = 'raw';
+        this.#rawIp(b, 0, 4);
+        return;
+      case LinkType.IPV6:
+        this.linkKind = 'raw';
+        this.#rawIp(b, 0, 6);
+        return;
+      case LinkType.NULL:
+      case LinkType.LOOP: {
+        this.linkKind = linkType === LinkType.NULL ? 'null' : 'loop';
+        if (n < 4) return this.#linkTruncated(4);
+        const be = b.readUInt32BE(0);
+        // NULL is in the writer's byte order: a family above 0xffff read big-endian was little-endian.
+        const family = linkType === LinkType.NULL && be > 0xffff ? b.readUInt32LE(0) : be;
+        if (family === 2) this.#rawIp(b, 4, 4);
+        else if (family === 10 || family === 24 || family === 28 || family === 30) this.#rawIp(b, 4, 6);
+        else this.linkMalformed = `unknown address family ${family}`;
+        return;
+      }
+      default:
+        this.linkMalformed = `unsupported link type ${linkType}`;
+    }
+  }
+
+  #linkTruncated(need: number): void {
+    this.linkMalformed = `truncated: ${this.linkKind} header needs ${need} bytes, ${this.bytes.length} captured`;
+  }
+
+  #rawIp(b: Buffer, offset: number, version: number): void {
+    if (version === 4) this.etherType = EtherType.IPV4;
+    else if (version === 6) this.etherType = EtherType.IPV6;
+    else {
+      this.linkMalformed = `raw IP with version ${version}`;
+      return;
+    }
+    this.l3Offset = offset;
+    if (offset > b.length) this.#linkTruncated(offset);
+  }
+
+  #etherTypeAt(b: Buffer, o: number): void {
+    this.#etherTypeFrom((b[o]! << 8) | b[o + 1]!, b, o + 2);
+  }
+
+  /** Follows VLAN tags from `next` (the byte after the type field) to the network layer. */
+  #etherTypeFrom(type: number, b: Buffer, next: number): void {
+    let o = next;
+    while (type === EtherType.VLAN || type === EtherType.QINQ || type === EtherType.QINQ_OLD) {
+      if (this.vlanCount === MAX_VLAN_TAGS) {
+        this.linkMalformed = `more than ${MAX_VLAN_TAGS} VLAN tags`;
+        return;
+      }
+      if (o + 4 > b.length) {
+        this.linkMalformed = `truncated: VLAN tag at ${o} needs 4 bytes, ${b.length - o} captured`;
+        return;
+      }
+      if (this.vlanCount === 0) this.vlanOffset = o;
+      this.vlanCount++;
+      type = (b[o + 2]! << 8) | b[o + 3]!;
+      o += 4;
+    }
+    this.etherType = type;
+    if (type === EtherType.IPV4 || type === EtherType.IPV6 || type === EtherType.ARP) this.l3Offset = o;
+  }
+
+  #ipv4(b: Buffer, o: number): void {
+    this.ipVersion = 4;
+    const n = b.length;
+    if (o + 20 > n) {
+      this.l3Malformed = `truncated: IPv4 header needs 20 bytes, ${Math.max(0, n - o)} captured`;
+      return;
+    }
+    const vihl = b[o]!;
+    if (vihl >> 4 !== 4) {
+      this.l3Malformed = `IPv4 header with version ${vihl >> 4}`;
+      return;
+    }
+    const headerLength = (vihl & 0x0f) * 4;
+    const totalLength = (b[o + 2]! << 8) | b[o + 3]!;
+    if (headerLength < 20) {
+      this.l3Malformed = `IPv4 header length ${headerLength} < 20`;
+      return;
+    }
+    if (o + headerLength > n) {
+      this.l3Malformed = `truncated: IPv4 header of ${headerLength} bytes, ${n - o} captured`;
+      return;
+    }
+    if (totalLength < headerLength) {
+      // TSO-offloaded segments leave the total length 0; the frame's length stands in for it.
+      if (totalLength !== 0) {
+        this.l3Malformed = `IPv4 total length ${totalLength} < header length ${headerLength}`;
+        return;
+      }
+      this.ipEnd = n;
+      this.ipClaimedEnd = n;
+    } else {
+      this.ipEnd = Math.min(n, o + totalLength);
+      this.ipClaimedEnd = o + totalLength;
+    }
+    const fragment = ((b[o + 6]! << 8) | b[o + 7]!) & 0x3fff; // MF and the offset
+    this.fragment = fragment !== 0;
+    // Later fragments carry no transport header; the first one does.
+    if ((fragment & 0x1fff) !== 0) return;
+    this.l4Protocol = b[o + 9]!;
+    this.l4Offset = o + headerLength;
+  }
+
+  #ipv6(b: Buffer, o: number): void {
+    this.ipVersion = 6;
+    const n = b.length;
+    if (o + 40 > n) {
+      this.l3Malformed = `truncated: IPv6 header needs 40 bytes, ${Math.max(0, n - o)} captured`;
+      return;
+    }
+    if (b[o]! >> 4 !== 6) {
+      this.l3Malformed = `IPv6 header with version ${b[o]! >> 4}`;
+      return;
+    }
+    const payloadLength = (b[o + 4]! << 8) | b[o + 5]!;
+    // Jumbograms (and offloaded segments) say 0: the captured bytes stand in.
+    this.ipClaimedEnd = payloadLength === 0 ? n : o + 40 + payloadLength;
+    this.ipEnd = Math.min(n, this.ipClaimedEnd);
+    let next = b[o + 6]!;
+    let p = o + 40;
+    for (let i = 0; isIpv6Extension(next); i++) {
+      if (i === MAX_IPV6_EXTENSIONS) {
+        this.l3Malformed = `more than ${MAX_IPV6_EXTENSIONS} IPv6 extension headers`;
+        return;
+      }
+      if (p + 8 > this.ipEnd) {
+        this.l3Malformed = `truncated: IPv6 extension header ${next} at ${p}`;
+        return;
+      }
+      const length = ipv6ExtensionLength(next, b[p + 1]!);
+      if (next === IpProtocol.FRAGMENT) {
+        const offsetAndMore = (b[p + 2]! << 8) | b[p + 3]!;
+        this.fragment = true;
+        if (offsetAndMore >> 3 !== 0) return;
+      }
+      next = b[p]!;
+      p += length;
+    }
+    if (p > this.ipEnd) {
+      this.l3Malformed = `truncated: IPv6 extension headers end at ${p}, the packet at ${this.ipEnd}`;
+      return;
+    }
+    this.l4Protocol = next;
+    // ESP's payload is encrypted and "no next header" has none: no transport layer to read.
+    if (next !== IpProtocol.ESP && next !== IpProtocol.NO_NEXT_HEADER) this.l4Offset = p;
+  }
+}
+
+export function isIpv6Extension(next: number): boolean {
+  return next === IpProtocol.HOP_BY_HOP || next === IpProtocol.ROUTING || next === IpProtocol.FRAGMENT
+    || next === IpProtocol.DESTINATION_OPTIONS || next === IpProtocol.AH;
+}
+
+/** Bytes of an IPv6 extension header from its length byte (AH counts 4-byte units, the rest 8). */
+export function ipv6ExtensionLength(next: number, lengthByte: number): number {
+  if (next === IpProtocol.FRAGMENT) return 8;
+  if (next === IpProtocol.AH) return (lengthByte + 2) * 4;
+  return (lengthByte + 1) * 8;
+}
