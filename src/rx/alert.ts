@@ -1,0 +1,69 @@
+// alertWhen: rules over decoded packets (threshold, rate of change, new talker, port scan) as an
+// operator emitting Alert objects with their evidence packets.
+
+import { Observable, asyncScheduler } from 'rxjs';
+import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
+import { alertEngine } from '../core/analysis/alert-rules';
+import type { Alert, AlertEngine, AlertPacket, AlertRule } from '../core/analysis/alert-types';
+
+export interface AlertWhenOptions {
+  /** the clock that closes windows while no packet arrives (default asyncScheduler) */
+  readonly scheduler?: SchedulerLike;
+}
+
+/**
+ * Applies one rule (or several) to a stream of decoded packets (`decode()` first). Rules keep
+ * their own windows on the packets' timestamps, so live captures, replays at any speed and marble
+ * tests give the same alerts. While no packet arrives the packet clock is estimated from the
+ * scheduler (last packet time + scheduler time since), checked every window length, so a
+ * `below` threshold or a fall in rate fires on silence too. A window still open when the source
+ * completes is not evaluated (it is partial). Rules are checked at once (AlertRuleError).
+ */
+export function alertWhen<P extends AlertPacket>(rules: AlertRule<P> | readonly AlertRule<P>[], options: AlertWhenOptions = {}): OperatorFunction<P, Alert<P>> {
+  const list: readonly AlertRule<P>[] = Array.isArray(rules) ? rules : [rules as AlertRule<P>];
+  list.forEach((r) => alertEngine(r));
+  const scheduler = options.scheduler ?? asyncScheduler;
+  return (source) => new Observable<Alert<P>>((subscriber) => {
+    const engines: AlertEngine<P>[] = list.map((r) => alertEngine(r));
+    const periods = engines.map((e) => e.windowMs).filter((w): w is number => w !== undefined);
+    const period = periods.length > 0 ? Math.min(...periods) : undefined;
+    let lastTime: number | undefined;
+    let lastArrival = 0;
+    let tick: Subscription | undefined;
+
+    const emit = (alerts: Alert<P>[]): void => {
+      for (const a of alerts) subscriber.next(a);
+    };
+    const estimate = (): number => (lastTime ?? 0) + (scheduler.now() - lastArrival);
+    const startClock = (): void => {
+      if (period === undefined || tick !== undefined) return;
+      tick = scheduler.schedule(function () {
+        const now = estimate();
+        for (const e of engines) emit(e.advance(now));
+        this.schedule(undefined, period);
+      }, period);
+    };
+
+    const sub = source.subscribe({
+      next: (packet) => {
+        const t = packet.timestampMs ?? estimate();
+        if (lastTime === undefined || t > lastTime) lastTime = t;
+        lastArrival = scheduler.now();
+        try {
+          for (const e of engines) emit(e.observe(packet, t));
+        } catch (err) {
+          // a user's `where` threw
+          subscriber.error(err);
+          return;
+        }
+        startClock();
+      },
+      error: (err: unknown) => subscriber.error(err),
+      complete: () => subscriber.complete(),
+    });
+    return () => {
+      sub.unsubscribe();
+      tick?.unsubscribe();
+    };
+  });
+}
