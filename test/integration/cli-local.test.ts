@@ -214,7 +214,8 @@ test('csharg --local capture shows a live progress line on a terminal (script -q
   const r = await running;
   assert.equal(r.code, 0, r.stderr);
   const screen = r.stdout.toString();
-  assert.match(screen, /\r\x1b\[K30 packets {2}[\d.]+ (B|KiB) {2}[\d.]+ (B|KiB)\/s {2}0:0\d/, 'progress line with packets, bytes, rate and elapsed time');
+  // \r and ESC [K (erase line) redraw the line in place.
+  assert.match(screen, new RegExp(`\r${String.fromCharCode(27)}\\[K${/30 packets {2}[\d.]+ (B|KiB) {2}[\d.]+ (B|KiB)\/s {2}0:0\d/.source}`), 'progress line with packets, bytes, rate and elapsed time');
   assert.match(screen, /capture stopped \(after 3000 ms\): 30 packets, [\d.]+ (B|KiB) in 3\.\d s/);
 });
 
