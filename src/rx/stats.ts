@@ -1,0 +1,106 @@
+// Windowed statistics as operators. Two clocks:
+//  - `packet` (the default): tumbling windows on the packets' timestamps (core/analysis/
+//    stats-windows.ts): the same result live, in a replay at any speed, and in a test. A window
+//    closes when a packet of a later window arrives (empty windows in between are emitted too), the
+//    last one when the stream completes (`complete: false`). On a quiet live capture the current
+//    window therefore waits for the next packet: use the scheduler clock when that matters.
+//  - `scheduler`: windows on the RxJS scheduler's clock (pass a SchedulerLike, or
+//    `{ clock: 'scheduler', scheduler }`), starting at subscription; one window per `ms` whether or
+//    not packets came, packets counted in the window they arrive in, whatever their timestamps. The
+//    window cut short by completion lasts until then (`complete: false`).
+
+import { Observable, asyncScheduler } from 'rxjs';
+import type { OperatorFunction, SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
+import type { DecodedPacket } from '../core/decode/decoded-packet';
+import { PacketClockWindows, assertWindowLength } from '../core/analysis/stats-windows';
+import type { WindowAccumulator, WindowBounds } from '../core/analysis/stats-windows';
+import { WindowStatsAccumulator } from '../core/analysis/window-stats';
+import type { WindowStats } from '../core/analysis/window-stats';
+import { TopTalkersAccumulator } from '../core/analysis/top-talkers';
+import type { TopTalkers } from '../core/analysis/top-talkers';
+import type { Packet } from '../core/pcapng/packet';
+
+export interface WindowOptions {
+  /** whose time cuts the windows (default `packet`) */
+  readonly clock?: 'packet' | 'scheduler';
+  /** the scheduler clock's scheduler (default asyncScheduler); with the packet clock, the time of packets without a timestamp before the first one */
+  readonly scheduler?: SchedulerLike;
+  /** packet clock: at most this many empty windows are emitted for a gap (default 1000) */
+  readonly maxEmptyWindows?: number;
+}
+
+function isScheduler(x: unknown): x is SchedulerLike {
+  return typeof x === 'object' && x !== null && typeof (x as SchedulerLike).schedule === 'function' && typeof (x as SchedulerLike).now === 'function';
+}
+
+function windowOptions(options: SchedulerLike | WindowOptions | undefined): WindowOptions {
+  if (options === undefined) return {};
+  if (isScheduler(options)) return { clock: 'scheduler', scheduler: options };
+  return options;
+}
+
+/** Runs one accumulator over tumbling windows (see the file comment for the clocks). */
+export function windowed<P extends Packet, R>(name: string, ms: number, options: SchedulerLike | WindowOptions | undefined, make: () => WindowAccumulator<P, R>): OperatorFunction<P, R> {
+  assertWindowLength(name, ms);
+  const o = windowOptions(options);
+  const scheduler = o.scheduler ?? asyncScheduler;
+  if (o.clock === 'scheduler') return (source) => schedulerWindows(source, ms, scheduler, make());
+  return (source) => new Observable<R>((subscriber) => {
+    const acc = make();
+    const windows = new PacketClockWindows(ms, o.maxEmptyWindows);
+    const close = (bounds: WindowBounds): void => subscriber.next(acc.close(bounds));
+    return source.subscribe({
+      next(p) {
+        windows.advance(p.timestampMs ?? windows.start ?? scheduler.now(), close);
+        acc.add(p);
+      },
+      error: (e: unknown) => subscriber.error(e),
+      complete() {
+        const last = windows.last();
+        if (last) close(last);
+        subscriber.complete();
+      },
+    });
+  });
+}
+
+function schedulerWindows<P, R>(source: Observable<P>, ms: number, scheduler: SchedulerLike, acc: WindowAccumulator<P, R>): Observable<R> {
+  return new Observable<R>((subscriber) => {
+    let start = scheduler.now();
+    const tick = scheduler.schedule(function (this: SchedulerAction<undefined>) {
+      subscriber.next(acc.close({ start, end: start + ms, durationMs: ms, complete: true }));
+      start += ms;
+      this.schedule(undefined, ms);
+    }, ms);
+    const upstream: Subscription = source.subscribe({
+      next: (p) => acc.add(p),
+      error: (e: unknown) => subscriber.error(e),
+      complete() {
+        tick.unsubscribe();
+        const now = scheduler.now();
+        if (now > start || !acc.empty) subscriber.next(acc.close({ start, end: now, durationMs: now - start, complete: false }));
+        subscriber.complete();
+      },
+    });
+    return () => {
+      tick.unsubscribe();
+      upstream.unsubscribe();
+    };
+  });
+}
+
+/**
+ * Per window, interface and protocol: packets, bytes (on the wire), pps and bps. Takes Packets or
+ * DecodedPackets. `windowStats(ms)` windows by packet time; `windowStats(ms, scheduler)` by the
+ * scheduler's clock (see the file comment).
+ */
+export function windowStats<P extends Packet | DecodedPacket>(ms: number, options?: SchedulerLike | WindowOptions): OperatorFunction<P, WindowStats> {
+  return windowed<P, WindowStats>('windowStats', ms, options, () => new WindowStatsAccumulator());
+}
+
+/** Per window, the k IP source addresses that sent the most bytes (clocks as for windowStats). */
+export function topTalkers<P extends Packet | DecodedPacket>(ms: number, k: number, options?: SchedulerLike | WindowOptions & { maxAddresses?: number }): OperatorFunction<P, TopTalkers> {
+  const maxAddresses = options !== undefined && !isScheduler(options) ? options.maxAddresses : undefined;
+  const check = new TopTalkersAccumulator(k, maxAddresses);
+  return windowed<P, TopTalkers>('topTalkers', ms, options, () => new TopTalkersAccumulator(check.k, check.maxAddresses));
+}
