@@ -4,7 +4,7 @@
 // socket open.
 
 import type { Duplex } from 'node:stream';
-import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import type { CaptureEnd, CaptureHandlers, CaptureSession } from './capture-source';
 import {
@@ -16,6 +16,8 @@ import {
 } from './capture-errors';
 import type { CaptureContext } from './capture-errors';
 import { closeFrameAtEnd, ReceivedTail } from './close-frame-tail';
+import { DEFAULT_HEARTBEAT_MS, Heartbeat } from './heartbeat';
+import { ProxyConnectError } from './proxy-agent';
 
 /** csharg's default for the discovery request and the WebSocket handshake. */
 export const DEFAULT_SERVICE_TIMEOUT_MS = 30_000;
@@ -47,6 +49,13 @@ export interface CaptureSocketOptions {
   tls?: CaptureTlsOptions;
   /** the target, described for humans, for error messages */
   targetDescription?: string;
+  /** connects through this agent (e.g. a proxy tunnel, see proxy-agent.ts) */
+  agent?: Agent;
+  /**
+   * client heartbeat: a ping every this many ms; a whole interval after a ping without a pong or
+   * data ends the capture with CaptureConnectionLostError; 0 = off (default 15000)
+   */
+  heartbeatMs?: number;
 }
 
 /** A capture session over one WebSocket; see `CaptureSession`. */
@@ -68,6 +77,7 @@ export function captureClientOptions(headers: Record<string, string>, options: C
     maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
     closeTimeout: options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
     ...(handshakeTimeoutMs > 0 ? { handshakeTimeout: handshakeTimeoutMs } : {}),
+    ...(options.agent ? { agent: options.agent } : {}),
     ...options.tls,
   } as WebSocket.ClientOptions;
 }
@@ -134,9 +144,25 @@ export function attachCaptureSocket(websocket: WebSocket, options: CaptureSocket
   const tail = new ReceivedTail();
   let serverHungUp = false;
   let socketError: Error | undefined;
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  const heartbeat = new Heartbeat(heartbeatMs, {
+    ping: () => websocket.ping(),
+    silent: () => {
+      fail(
+        new CaptureConnectionLostError(
+          context,
+          `the service stopped answering: no pong and no data within ${heartbeatMs} ms of a ping (Packetflix frozen or overloaded, or the network path stalled); check the service and try again`,
+        ),
+      );
+      websocket.terminate();
+    },
+  });
   const tap = (socket: Duplex | undefined): void => {
     if (!socket) return;
-    socket.prependListener('data', (chunk: Buffer) => tail.push(chunk));
+    socket.prependListener('data', (chunk: Buffer) => {
+      heartbeat.heard();
+      tail.push(chunk);
+    });
     socket.once('end', () => {
       serverHungUp = true;
     });
@@ -144,7 +170,10 @@ export function attachCaptureSocket(websocket: WebSocket, options: CaptureSocket
       socketError ??= err;
     });
   };
-  if (phase === 'open') tap(rawSocketOf(websocket));
+  if (phase === 'open') {
+    tap(rawSocketOf(websocket));
+    heartbeat.start();
+  }
 
   const fail = (err: Error): void => {
     failure ??= err;
@@ -153,6 +182,7 @@ export function attachCaptureSocket(websocket: WebSocket, options: CaptureSocket
   const finish = (end: CaptureEnd): void => {
     if (phase === 'ended') return;
     phase = 'ended';
+    heartbeat.stop();
     clearTimeout(safetyTimer);
     if (websocket.readyState !== WebSocket.CLOSED) websocket.terminate();
     try {
@@ -171,6 +201,8 @@ export function attachCaptureSocket(websocket: WebSocket, options: CaptureSocket
       return;
     }
     phase = 'closing';
+    // The stop timeout bounds the closing handshake; the heartbeat is not needed for it.
+    heartbeat.stop();
     // Reading must go on, or the echo (and the data in flight before it) is never seen.
     websocket.resume();
     if (websocket.readyState === WebSocket.OPEN) websocket.close(code, reason);
@@ -229,6 +261,7 @@ export function attachCaptureSocket(websocket: WebSocket, options: CaptureSocket
     phase = 'open';
     tap(rawSocketOf(websocket));
     if (pauseWanted) websocket.pause();
+    else heartbeat.start();
   });
 
   websocket.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
@@ -253,7 +286,9 @@ export function attachCaptureSocket(websocket: WebSocket, options: CaptureSocket
       if (!stopRequested && !failure) {
         const detail = err.message.includes('handshake has timed out')
           ? `no WebSocket handshake within ${handshakeTimeoutMs} ms (is the service reachable? raise the timeout?)`
-          : `cannot open the capture WebSocket: ${err.message} (is the service running at this URL?)`;
+          : err instanceof ProxyConnectError
+            ? `cannot open the capture WebSocket: ${err.message}`
+            : `cannot open the capture WebSocket: ${err.message} (is the service running at this URL?)`;
         fail(new CaptureHandshakeError(context, undefined, '', detail, { cause: err }));
       }
       return;
@@ -299,11 +334,16 @@ export function attachCaptureSocket(websocket: WebSocket, options: CaptureSocket
     stop,
     pause() {
       pauseWanted = true;
+      // Nothing is read while paused, pongs included: the heartbeat would misread that as silence.
+      heartbeat.suspend();
       if (phase === 'open') websocket.pause();
     },
     resume() {
       pauseWanted = false;
-      if (phase === 'open') websocket.resume();
+      if (phase === 'open') {
+        websocket.resume();
+        heartbeat.start();
+      }
     },
   };
 }

@@ -10,6 +10,7 @@ import type { CaptureStreamer } from './capture-streamer';
 import { captureServiceHeaders, captureServiceQueryParams, completeTarget, parsePodName } from './capture-request';
 import { CshargError } from './errors';
 import { fetchDiscoveryJSON } from './http-discovery';
+import { proxyAgentFor } from './proxy-agent';
 import { captureUrl, discoveryUrl, parseServiceUrl } from './service-url';
 import type { ServiceUrl } from './service-url';
 import { deferredCaptureSession } from './shark-tank';
@@ -32,6 +33,13 @@ export interface HostClientOptions {
   tls?: { ca?: CaptureTlsOptions['ca']; cert?: CaptureTlsOptions['cert']; key?: CaptureTlsOptions['key'] };
   /** how long a graceful stop waits for the server's Close echo (ms, default 5000) */
   stopTimeout?: number;
+  /**
+   * HTTP proxy (`http://[user:pass@]host:port`) for discovery and captures, reached with CONNECT;
+   * default: from HTTPS_PROXY / HTTP_PROXY / NO_PROXY (upper or lower case) when set; false = none
+   */
+  proxy?: string | false;
+  /** client heartbeat of capture sockets: ping interval and pong timeout in ms; 0 = off (default 15000) */
+  heartbeatMs?: number;
 }
 
 /** A SharkTank for one Packetflix service, plus csharg's Writable-based capture API. */
@@ -47,13 +55,16 @@ export interface HostSharkTank extends SharkTank {
 
 /**
  * A client of the Packetflix service at `hostUrl` (no scheme = http; a path is the base path).
- * Throws ServiceUrlError for a URL it cannot use; does no I/O until asked.
+ * Throws ServiceUrlError for a URL it cannot use and ProxyUrlError for a proxy setting (option or
+ * environment) it cannot use; does no I/O until asked.
  */
 export function newSharkTankOnHost(hostUrl: string, options: HostClientOptions = {}): HostSharkTank {
   const service = parseServiceUrl(hostUrl);
   const timeoutMs = options.timeout ?? DEFAULT_SERVICE_TIMEOUT_MS;
   const stopTimeoutMs = options.stopTimeout ?? DEFAULT_STOP_TIMEOUT_MS;
   const tls: CaptureTlsOptions = { ...options.tls, ...(options.insecureSkipVerify ? { rejectUnauthorized: false } : {}) };
+  // Discovery (http/https) and capture (ws/wss) share scheme, host and port, so one proxy choice.
+  const agent = proxyAgentFor(service.httpBase, options.proxy, timeoutMs);
   const cache = new TargetCache();
   let discovering: Promise<Target[]> | undefined;
 
@@ -62,6 +73,7 @@ export function newSharkTankOnHost(hostUrl: string, options: HostClientOptions =
     const json = await fetchDiscoveryJSON(url, {
       timeoutMs,
       tls,
+      ...(agent ? { agent } : {}),
       ...(options.bearerToken ? { bearerToken: options.bearerToken } : {}),
     });
     let parsed: Target[];
@@ -100,7 +112,19 @@ export function newSharkTankOnHost(hostUrl: string, options: HostClientOptions =
     const metadata = captureTargetMetadata(full, captureOptions, service.nodeName);
     const targetDescription = describeTarget(full, service.nodeName);
     return withShbEdit(metadata, (handlers: CaptureHandlers) =>
-      openCaptureSocket(url, headers, { targetDescription, handshakeTimeoutMs: timeoutMs, stopTimeoutMs, tls }, handlers),
+      openCaptureSocket(
+        url,
+        headers,
+        {
+          targetDescription,
+          handshakeTimeoutMs: timeoutMs,
+          stopTimeoutMs,
+          tls,
+          ...(agent ? { agent } : {}),
+          ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
+        },
+        handlers,
+      ),
     );
   };
 

@@ -6,6 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { bodyStartText, DiscoveryError } from './capture-errors';
 import type { CaptureTlsOptions } from './capture-socket';
+import { ProxyConnectError } from './proxy-agent';
 
 /** Discovery of a big cluster node is a few MiB; anything this large is not discovery. */
 export const DEFAULT_DISCOVERY_MAX_BYTES = 64 * 1024 * 1024;
@@ -16,6 +17,8 @@ export interface DiscoveryRequestOptions {
   timeoutMs: number;
   tls?: CaptureTlsOptions;
   maxBytes?: number;
+  /** connects through this agent (e.g. a proxy tunnel, see proxy-agent.ts) */
+  agent?: http.Agent;
 }
 
 /** Fetches and parses the discovery JSON at `url`; rejects with a DiscoveryError. */
@@ -43,7 +46,12 @@ export function fetchDiscoveryJSON(url: string, options: DiscoveryRequestOptions
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.bearerToken) headers.authorization = `Bearer ${options.bearerToken}`;
     const secure = parsed.protocol === 'https:';
-    const request = (secure ? https : http).request(parsed, { method: 'GET', headers, ...(secure ? options.tls : {}) });
+    const request = (secure ? https : http).request(parsed, {
+      method: 'GET',
+      headers,
+      ...(secure ? options.tls : {}),
+      ...(options.agent ? { agent: options.agent } : {}),
+    });
 
     if (options.timeoutMs > 0) {
       timer = setTimeout(() => {
@@ -52,7 +60,7 @@ export function fetchDiscoveryJSON(url: string, options: DiscoveryRequestOptions
       }, options.timeoutMs);
     }
     request.on('error', (err: Error & { code?: string }) => {
-      const hint = err.code === 'ECONNREFUSED' ? ' (is Packetflix running at this URL?)' : '';
+      const hint = err.code === 'ECONNREFUSED' && !(err instanceof ProxyConnectError) ? ' (is Packetflix running at this URL?)' : '';
       failWith(undefined, '', `${err.message}${hint}`, err);
     });
     request.on('response', (response) => {

@@ -9,11 +9,14 @@
 // namespaces via nsenter.
 //
 // Test knobs (`behaviour`) provoke what the real server does rarely: handshake refusals, a text
-// message, a reset connection, a server that never echoes a Close, a dead Gostwire.
+// message, a reset connection, a server that never echoes a Close, a dead Gostwire, a server that
+// stalls (stops sending and stops reading, so pings go unanswered, as when frozen with SIGSTOP).
+// With `tls` it serves https/wss.
 import { spawn } from 'node:child_process';
 import type { ChildProcessByStdio } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Readable, Transform } from 'node:stream';
@@ -37,8 +40,11 @@ export interface StandinTarget {
 export interface StandinBehaviour {
   /** answer every capture upgrade with this status and body instead of switching protocols */
   handshakeReply?: { status: number; body: string };
-  /** after the first binary message: send a text message, or reset the TCP connection */
-  afterFirstMessage?: 'text' | 'reset';
+  /**
+   * after the first binary message: send a text message, reset the TCP connection, or stall
+   * (send nothing more and read nothing more, so pings are never answered; dumpcap keeps running)
+   */
+  afterFirstMessage?: 'text' | 'reset' | 'stall';
   /** ignore the client's bytes after the first message, so a client Close is never echoed */
   neverEchoClose?: boolean;
   /** replace every capture's failure reason (to provoke the >123-byte case) */
@@ -61,6 +67,8 @@ export interface StandinCapture {
   params: { container?: string; netns?: string; nif?: string; filter?: string; chaste: boolean };
   /** the Authorization header of the upgrade request */
   authorization?: string;
+  /** the upgrade request as the server's HTTP parser saw it: target (path and query) and raw headers */
+  request: { url: string; rawHeaders: string[] };
 }
 
 export interface PacketflixStandin {
@@ -82,6 +90,8 @@ export interface StandinOptions {
    * null sends dumpcap's stream unedited.
    */
   serverShbEdit?: ((metadata: CaptureTargetMetadata) => Transform) | null;
+  /** serve https/wss with this certificate (url then starts with https://) */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 /** Reads `/proc/PID/stat` field 22 (start time in clock ticks). */
@@ -122,7 +132,9 @@ export async function startPacketflixStandin(bed: BedEnv, options: StandinOption
   const openSockets = new Set<Socket>();
   const state = { discoveryRequests: 0 };
 
-  const server = http.createServer((req, res) => handleHttp(req, res));
+  const server = options.tls
+    ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, (req, res) => handleHttp(req, res))
+    : http.createServer((req, res) => handleHttp(req, res));
   server.on('connection', (socket: Socket) => {
     openSockets.add(socket);
     socket.once('close', () => openSockets.delete(socket));
@@ -266,7 +278,7 @@ export async function startPacketflixStandin(bed: BedEnv, options: StandinOption
     });
     const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
     const connectionClosed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
-    const record: StandinCapture = { pid: child.pid, args, exited, params, connectionClosed };
+    const record: StandinCapture = { pid: child.pid, args, exited, params, connectionClosed, request: { url: req.url ?? '', rawHeaders: [...req.rawHeaders] } };
     if (req.headers.authorization !== undefined) record.authorization = req.headers.authorization;
     captures.push(record);
 
@@ -298,14 +310,16 @@ export async function startPacketflixStandin(bed: BedEnv, options: StandinOption
       source = child.stdout.pipe(edit);
     }
     let first = true;
+    let stalled = false;
     source.on('data', (chunk: Buffer) => {
-      if (clientGone || ws.readyState !== ws.OPEN) return;
+      if (stalled || clientGone || ws.readyState !== ws.OPEN) return;
       ws.send(chunk, { binary: true });
       if (first) {
         first = false;
         if (behaviour.afterFirstMessage === 'text') ws.send('hello from the stand-in', { binary: false });
         if (behaviour.afterFirstMessage === 'reset') setTimeout(() => socket.resetAndDestroy(), 50);
-        if (behaviour.neverEchoClose) {
+        if (behaviour.afterFirstMessage === 'stall') stalled = true;
+        if (behaviour.neverEchoClose || stalled) {
           // ws never sees the client's bytes (so never echoes), but still sees the hang-up.
           socket.removeAllListeners('data');
           socket.on('data', () => undefined);
@@ -337,7 +351,7 @@ export async function startPacketflixStandin(bed: BedEnv, options: StandinOption
   const port = (server.address() as AddressInfo).port;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     targets,
     behaviour,
     captures,
