@@ -133,20 +133,30 @@ export function buildProgram(): Command {
     if (name === undefined) throw new Error('capture needs a target: csharg capture TARGET (see csharg list)');
     await capture(program, { name }, flags);
   });
+  // Commander hands flags typed after `capture pod …` to `capture` itself (it knows them too):
+  // each subcommand takes the flags given on the command line to either.
+  const subFlags = <T extends object>(sub: Command): T => {
+    const merged: Record<string, unknown> = { ...sub.opts() };
+    for (const [key, value] of Object.entries(captureCmd.opts())) {
+      if (sub.getOptionValueSource(key) !== 'cli' && captureCmd.getOptionValueSource(key) === 'cli') merged[key] = value;
+    }
+    return merged as T;
+  };
   addCaptureFlags(
     captureCmd.command('pod').description('capture a pod').argument('<pod>', 'pod name, or namespace/name').option('-n, --namespace <ns>', 'pod namespace', 'default'),
-  ).action(async (pod: string, flags: CaptureFlags & { namespace: string }) => {
+  ).action(async (pod: string, _flags: unknown, sub: Command) => {
+    const flags = subFlags<CaptureFlags & { namespace: string }>(sub);
     await capture(program, { name: pod.includes('/') ? pod : `${flags.namespace}/${pod}`, group: 'pods' }, flags);
   });
   addCaptureFlags(
     captureCmd.command('container').description('capture a container').argument('<name>').argument('[node]'),
-  ).action(async (name: string, node: string | undefined, flags: CaptureFlags) => {
-    await capture(program, { name, group: 'containers', ...(node !== undefined ? { node } : {}) }, flags);
+  ).action(async (name: string, node: string | undefined, _flags: unknown, sub: Command) => {
+    await capture(program, { name, group: 'containers', ...(node !== undefined ? { node } : {}) }, subFlags<CaptureFlags>(sub));
   });
   addCaptureFlags(
     captureCmd.command('network').description('capture a process or process-less network namespace').argument('<name>').argument('<node>'),
-  ).action(async (name: string, node: string, flags: CaptureFlags) => {
-    await capture(program, { name, group: 'networks', node }, flags);
+  ).action(async (name: string, node: string, _flags: unknown, sub: Command) => {
+    await capture(program, { name, group: 'networks', node }, subFlags<CaptureFlags>(sub));
   });
 
   program
