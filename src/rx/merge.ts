@@ -3,7 +3,7 @@
 // gives one file with one interface block per source interface.
 
 import { Observable, asyncScheduler } from 'rxjs';
-import type { SchedulerLike, Subscription } from 'rxjs';
+import type { Observer, SchedulerLike, Subscription } from 'rxjs';
 import { InterfaceRenamer, MergedPacket } from '../core/analysis/merge-interface';
 import { MergeWindow } from '../core/analysis/merge-window';
 import type { Released } from '../core/analysis/merge-window';
@@ -61,7 +61,8 @@ export function mergeCaptures(sources: readonly Observable<Packet>[], options: M
       }, due);
     };
 
-    const subscriptions = sources.map((source$, source) => source$.subscribe({
+    const subscriptions: Subscription[] = [];
+    const observer = (source: number): Partial<Observer<Packet>> => ({
       next: (packet) => {
         lastArrival = scheduler.now();
         emit(window.push({ packet, source }, packet.timestampNs));
@@ -73,7 +74,11 @@ export function mergeCaptures(sources: readonly Observable<Packet>[], options: M
         emit(window.flush());
         subscriber.complete();
       },
-    }));
+    });
+    // A source that fails at once ends the merge: the others are then not opened at all.
+    sources.forEach((source$, source) => {
+      if (!subscriber.closed) subscriptions.push(source$.subscribe(observer(source)));
+    });
     if (sources.length === 0) subscriber.complete();
     return () => {
       for (const s of subscriptions) s.unsubscribe();

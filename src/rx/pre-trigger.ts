@@ -72,6 +72,8 @@ export function preTrigger<T extends TimedPacket>(
       });
     };
     const triggerSub = trigger$.subscribe({ next: fire, error: (err: unknown) => subscriber.error(err) });
+    // A trigger that failed at once: do not open the source (a live capture) for nothing.
+    if (subscriber.closed) return () => triggerSub.unsubscribe();
     const sourceSub = source.subscribe({
       next: (item) => {
         if (live) subscriber.next(item);

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestScheduler } from 'rxjs/testing';
-import type { Observable} from 'rxjs';
-import { tap } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { tap, throwError } from 'rxjs';
 import { MergeWindow } from '../../../src/core/analysis/merge-window';
 import type { MergedPacket} from '../../../src/core/analysis/merge-interface';
 import { mergedInterfaceName } from '../../../src/core/analysis/merge-interface';
@@ -131,4 +131,13 @@ test('MergeWindow sorts a shuffled stream within the window', () => {
   out.push(...w.flush().map((r) => r.item));
   assert.deepEqual(out, [...input].sort((a, b) => a - b));
   assert.equal(w.late, 0);
+});
+
+test('mergeCaptures does not open the other sources when one fails at once (marble)', () => {
+  scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+    const failing = throwError(() => new Error('no such target'));
+    const other = cold<Packet>('-----|');
+    expectObservable(mergeCaptures([failing, other])).toBe('#', undefined, new Error('no such target'));
+    expectSubscriptions(other.subscriptions).toBe([]);
+  });
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestScheduler } from 'rxjs/testing';
-import { Subject } from 'rxjs';
+import { Subject, throwError } from 'rxjs';
 import { PreTriggerRing } from '../../../src/core/analysis/pre-trigger-ring';
 import { preTrigger } from '../../../src/rx/pre-trigger';
 import type { Packet } from '../../../src/core/pcapng';
@@ -90,4 +90,13 @@ test('PreTriggerRing stays bounded over a long stream (compaction)', () => {
   assert.equal(ring.size, 10);
   assert.equal(ring.bytes, 10);
   assert.deepEqual(ring.drain(), Array.from({ length: 10 }, (_, i) => 99_990 + i));
+});
+
+test('preTrigger does not subscribe to the source when the trigger fails at once (marble)', () => {
+  scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+    const source = cold<Packet>('a|', lettered());
+    const failure = new Error('trigger failed');
+    expectObservable(source.pipe(preTrigger({ packets: 1 }, throwError(() => failure), { postSeconds: 1 }))).toBe('#', undefined, failure);
+    expectSubscriptions(source.subscriptions).toBe([]);
+  });
 });
