@@ -6,5 +6,5 @@ import type { Packet } from '../core/pcapng/packet';
 
 /** Packets to DecodedPackets (still Packets; their layers are decoded lazily, when read). */
 export function decode(): OperatorFunction<Packet, DecodedPacket> {
-  return map(decodePacket);
+  return map((p) => decodePacket(p));
 }

@@ -2,8 +2,7 @@
 // for the semantics). Both take Packets (from packets()) or DecodedPackets and emit
 // DecodedPackets, so that later operators do not decode again.
 
-import { filter, map, pipe } from 'rxjs';
-import type { Observable } from 'rxjs';
+import { Observable, filter, map } from 'rxjs';
 import { decode } from '../core/decode/decoded-packet';
 import type { DecodedPacket, ProtocolName } from '../core/decode/decoded-packet';
 import { MatchCriteriaError, packetMatcher } from '../core/analysis/match';
@@ -11,6 +10,21 @@ import type { PacketCriteria } from '../core/analysis/match';
 import { isProtocolName } from '../core/decode/protocol-layers';
 import type { WithProtocol } from '../core/decode/protocol-layers';
 import type { Packet } from '../core/pcapng/packet';
+
+// A module-local binding: the per-packet call skips the import's accessor.
+const decodePacket = decode;
+
+/** Decodes and filters in one step (one operator less per packet on the hot path). */
+function decodedWhere(source: Observable<Packet>, keep: (p: DecodedPacket) => boolean): Observable<DecodedPacket> {
+  return new Observable<DecodedPacket>((subscriber) => source.subscribe({
+    next(packet) {
+      const p = decodePacket(packet);
+      if (keep(p)) subscriber.next(p);
+    },
+    error: (e: unknown) => subscriber.error(e),
+    complete: () => subscriber.complete(),
+  }));
+}
 
 /** A DecodedPacket stays as typed; a plain Packet becomes a DecodedPacket. */
 export type AsDecoded<T> = T extends DecodedPacket ? T : DecodedPacket;
@@ -27,13 +41,10 @@ export function ofProtocol<P extends ProtocolName>(protocol: P): <T extends Pack
 /** Only packets matching the criteria (each given field must match; arrays mean any of). */
 export function matchPackets(criteria: PacketCriteria): <T extends Packet>(source: Observable<T>) => Observable<AsDecoded<T>> {
   const matches = packetMatcher(criteria);
-  return <T extends Packet>(source: Observable<T>) => source.pipe(
-    map((p) => decode(p) as AsDecoded<T> & DecodedPacket),
-    filter((p) => matches(p)),
-  );
+  return <T extends Packet>(source: Observable<T>) => decodedWhere(source, matches) as Observable<AsDecoded<T>>;
 }
 
 /** Any predicate over decoded packets (the same as `decode()` then `filter(predicate)`). */
 export function selectPackets(predicate: (packet: DecodedPacket) => boolean): <T extends Packet>(source: Observable<T>) => Observable<AsDecoded<T>> {
-  return pipe(map((p: Packet) => decode(p)), filter(predicate)) as <T extends Packet>(source: Observable<T>) => Observable<AsDecoded<T>>;
+  return <T extends Packet>(source: Observable<T>) => decodedWhere(source, predicate) as Observable<AsDecoded<T>>;
 }

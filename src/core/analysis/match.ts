@@ -51,6 +51,9 @@ export type PacketPredicate = (packet: Packet | DecodedPacket) => boolean;
 /** An IPv4 prefix as numbers, or an IPv6 prefix as 16 bytes and a length. */
 type Prefix = { v: 4; net: number; mask: number } | { v: 6; bytes: Uint8Array; bits: number };
 
+// A module-local binding: the per-packet call skips the import's accessor.
+const decodePacket = decode;
+
 const KEYS = new Set(['host', 'src', 'dst', 'port', 'srcPort', 'dstPort', 'protocol', 'iface', 'vlan']);
 
 function list<T>(v: OneOrMany<T> | undefined): readonly T[] | undefined {
@@ -129,6 +132,17 @@ function ports(key: string, v: OneOrMany<number> | undefined): readonly number[]
   return l;
 }
 
+// Loops rather than some(): no closure per packet on the hot path.
+function hasAnyProtocol(p: DecodedPacket, names: readonly ProtocolName[]): boolean {
+  for (let i = 0; i < names.length; i++) if (p.has(names[i]!)) return true;
+  return false;
+}
+
+function hasAnyVlan(ids: readonly number[], wanted: readonly number[]): boolean {
+  for (let i = 0; i < ids.length; i++) if (wanted.includes(ids[i]!)) return true;
+  return false;
+}
+
 /** Compiles criteria into a predicate (see the file comment for the semantics). */
 export function packetMatcher(criteria: PacketCriteria): (packet: Packet | DecodedPacket) => boolean {
   if (criteria === null || typeof criteria !== 'object') throw new MatchCriteriaError('', 'expected an object of criteria');
@@ -150,9 +164,9 @@ export function packetMatcher(criteria: PacketCriteria): (packet: Packet | Decod
 
   return (packet: Packet | DecodedPacket): boolean => {
     if (iface !== undefined && !iface.includes(packet.interfaceName ?? '')) return false;
-    const p = decode(packet);
-    if (protocol !== undefined && !protocol.some((name) => p.has(name))) return false;
-    if (vlan !== undefined && !p.vlan.some((id) => vlan.includes(id))) return false;
+    const p = decodePacket(packet);
+    if (protocol !== undefined && !hasAnyProtocol(p, protocol)) return false;
+    if (vlan !== undefined && !hasAnyVlan(p.vlan, vlan)) return false;
     if (needsAddress) {
       const d = p.dissection;
       const b = p.bytes;

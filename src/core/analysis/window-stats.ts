@@ -29,6 +29,9 @@ export interface WindowStats extends WindowBounds, TrafficCounts {
   readonly groups: readonly WindowGroupStats[];
 }
 
+// A module-local binding: the per-packet call skips the import's accessor.
+const decodePacket = decode;
+
 const PROTOCOLS: readonly PacketProtocol[] = ['arp', 'dns', 'icmp', 'icmpv6', 'ipv4', 'ipv6', 'other', 'tcp', 'udp'];
 const PROTOCOL_INDEX: Readonly<Record<PacketProtocol, number>> = Object.fromEntries(PROTOCOLS.map((p, i) => [p, i])) as Record<PacketProtocol, number>;
 
@@ -54,7 +57,7 @@ export class WindowStatsAccumulator implements WindowAccumulator<Packet | Decode
   }
 
   add(packet: Packet | DecodedPacket): void {
-    const p = decode(packet);
+    const p = decodePacket(packet);
     let c = this.#byInterface.get(p.iface);
     if (c === undefined) c = this.#counters(p.iface);
     const i = PROTOCOL_INDEX[p.protocol] * 2;

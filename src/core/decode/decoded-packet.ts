@@ -16,6 +16,12 @@ import type { VlanTag } from './link-layer';
 import { TcpLayer } from './tcp-layer';
 import { UdpLayer } from './udp-layer';
 
+// Module-local copies for the hot path (see dissection.ts).
+const ETHERTYPE_ARP = EtherType.ARP;
+const NewDissection = Dissection;
+const { TCP, UDP, ICMP, ICMPV6 } = IpProtocol;
+const [DNS_PORT, MDNS_PORT] = DNS_PORTS as [number, number];
+
 /** The protocols a packet can be selected by (`ofProtocol`, `matchPackets`). */
 export type ProtocolName = 'dns' | 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'arp' | 'ipv4' | 'ipv6';
 
@@ -49,7 +55,7 @@ export class DecodedPacket extends Packet {
 
   /** where each layer starts: the walk over the headers, done on first use */
   get dissection(): Dissection {
-    return (this.#dissection ??= new Dissection(this.bytes, this.linkType));
+    return (this.#dissection ??= new NewDissection(this.bytes, this.linkType));
   }
 
   /** this packet's layers (the same object: for code written as `packet.decoded.tcp`) */
@@ -100,7 +106,7 @@ export class DecodedPacket extends Packet {
     const c = this.#views();
     if (c.arp === undefined) {
       const d = this.dissection;
-      c.arp = d.etherType === EtherType.ARP && d.l3Offset >= 0 ? new ArpLayer(this.bytes, d.l3Offset) : null;
+      c.arp = d.etherType === ETHERTYPE_ARP && d.l3Offset >= 0 ? new ArpLayer(this.bytes, d.l3Offset) : null;
     }
     return c.arp ?? undefined;
   }
@@ -173,12 +179,12 @@ export class DecodedPacket extends Packet {
    */
   get protocol(): PacketProtocol {
     const d = this.dissection;
-    if (d.ipVersion === 0) return d.etherType === EtherType.ARP && d.l3Offset >= 0 ? 'arp' : 'other';
+    if (d.ipVersion === 0) return d.etherType === ETHERTYPE_ARP && d.l3Offset >= 0 ? 'arp' : 'other';
     if (d.l4Offset >= 0) {
       const p = d.l4Protocol;
-      if (p === IpProtocol.TCP || p === IpProtocol.UDP) return this.#isDns() ? 'dns' : p === IpProtocol.TCP ? 'tcp' : 'udp';
-      if (p === IpProtocol.ICMP && d.ipVersion === 4) return 'icmp';
-      if (p === IpProtocol.ICMPV6 && d.ipVersion === 6) return 'icmpv6';
+      if (p === TCP || p === UDP) return this.#isDns() ? 'dns' : p === TCP ? 'tcp' : 'udp';
+      if (p === ICMP && d.ipVersion === 4) return 'icmp';
+      if (p === ICMPV6 && d.ipVersion === 6) return 'icmpv6';
     }
     return d.ipVersion === 4 ? 'ipv4' : 'ipv6';
   }
@@ -192,15 +198,15 @@ export class DecodedPacket extends Packet {
       case 'ipv6':
         return d.ipVersion === 6;
       case 'arp':
-        return d.etherType === EtherType.ARP && d.l3Offset >= 0;
+        return d.etherType === ETHERTYPE_ARP && d.l3Offset >= 0;
       case 'tcp':
-        return d.l4Offset >= 0 && d.l4Protocol === IpProtocol.TCP;
+        return d.l4Offset >= 0 && d.l4Protocol === TCP;
       case 'udp':
-        return d.l4Offset >= 0 && d.l4Protocol === IpProtocol.UDP;
+        return d.l4Offset >= 0 && d.l4Protocol === UDP;
       case 'icmp':
-        return d.l4Offset >= 0 && d.l4Protocol === IpProtocol.ICMP && d.ipVersion === 4;
+        return d.l4Offset >= 0 && d.l4Protocol === ICMP && d.ipVersion === 4;
       case 'icmpv6':
-        return d.l4Offset >= 0 && d.l4Protocol === IpProtocol.ICMPV6 && d.ipVersion === 6;
+        return d.l4Offset >= 0 && d.l4Protocol === ICMPV6 && d.ipVersion === 6;
       case 'dns':
         return this.#isDns();
     }
@@ -239,10 +245,10 @@ export class DecodedPacket extends Packet {
       const o = d.l4Offset;
       const b = this.bytes;
       if (o < 0) c.transport = null;
-      else if (d.l4Protocol === IpProtocol.TCP) c.transport = new TcpLayer(b, o, d.ipEnd, d.ipClaimedEnd);
-      else if (d.l4Protocol === IpProtocol.UDP) c.transport = new UdpLayer(b, o, d.ipEnd);
-      else if (d.l4Protocol === IpProtocol.ICMP && d.ipVersion === 4) c.transport = new IcmpLayer(b, o, d.ipEnd, 4);
-      else if (d.l4Protocol === IpProtocol.ICMPV6 && d.ipVersion === 6) c.transport = new IcmpLayer(b, o, d.ipEnd, 6);
+      else if (d.l4Protocol === TCP) c.transport = new TcpLayer(b, o, d.ipEnd, d.ipClaimedEnd);
+      else if (d.l4Protocol === UDP) c.transport = new UdpLayer(b, o, d.ipEnd);
+      else if (d.l4Protocol === ICMP && d.ipVersion === 4) c.transport = new IcmpLayer(b, o, d.ipEnd, 4);
+      else if (d.l4Protocol === ICMPV6 && d.ipVersion === 6) c.transport = new IcmpLayer(b, o, d.ipEnd, 6);
       else c.transport = null;
     }
     return c.transport ?? undefined;
@@ -252,7 +258,7 @@ export class DecodedPacket extends Packet {
   #portsOffset(): number {
     const d = this.dissection;
     const o = d.l4Offset;
-    if (o < 0 || (d.l4Protocol !== IpProtocol.TCP && d.l4Protocol !== IpProtocol.UDP)) return -1;
+    if (o < 0 || (d.l4Protocol !== TCP && d.l4Protocol !== UDP)) return -1;
     return o + 4 <= d.ipEnd ? o : -1;
   }
 
@@ -265,7 +271,7 @@ export class DecodedPacket extends Packet {
     const dp = (b[o + 2]! << 8) | b[o + 3]!;
     if (!isDnsPort(sp) && !isDnsPort(dp)) return false;
     const end = this.dissection.ipEnd;
-    if (this.dissection.l4Protocol === IpProtocol.UDP) return o + 8 < end;
+    if (this.dissection.l4Protocol === UDP) return o + 8 < end;
     if (o + 13 > end) return false;
     const headerLength = (b[o + 12]! >> 4) * 4;
     return headerLength >= 20 && o + headerLength < end;
@@ -273,7 +279,7 @@ export class DecodedPacket extends Packet {
 }
 
 function isDnsPort(port: number): boolean {
-  return port === DNS_PORTS[0] || port === DNS_PORTS[1];
+  return port === DNS_PORT || port === MDNS_PORT;
 }
 
 /** The packet with its layers; a packet that is one already is returned as it is. */

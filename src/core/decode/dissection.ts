@@ -4,6 +4,11 @@
 
 import { EtherType, IpProtocol, LinkType } from './link-type';
 
+// Module-local copies: the hot path reads plain constants, not another module's exports.
+const { ETHERNET, LINUX_SLL, LINUX_SLL2, RAW, IPV4: LINK_IPV4, IPV6: LINK_IPV6, NULL, LOOP } = LinkType;
+const { IPV4, IPV6, ARP, VLAN, QINQ, QINQ_OLD } = EtherType;
+const { HOP_BY_HOP, ROUTING, FRAGMENT, ESP, AH, NO_NEXT_HEADER, DESTINATION_OPTIONS } = IpProtocol;
+
 export type LinkKind = 'ethernet' | 'sll' | 'sll2' | 'raw' | 'null' | 'loop' | 'unsupported';
 
 /** At most this many VLAN tags (QinQ has 2) and IPv6 extension headers are walked. */
@@ -41,50 +46,50 @@ export class Dissection {
   ) {
     this.#link(bytes, linkType);
     if (this.l3Offset >= 0) {
-      if (this.etherType === EtherType.IPV4) this.#ipv4(bytes, this.l3Offset);
-      else if (this.etherType === EtherType.IPV6) this.#ipv6(bytes, this.l3Offset);
+      if (this.etherType === IPV4) this.#ipv4(bytes, this.l3Offset);
+      else if (this.etherType === IPV6) this.#ipv6(bytes, this.l3Offset);
     }
   }
 
   #link(b: Buffer, linkType: number): void {
     const n = b.length;
     switch (linkType) {
-      case LinkType.ETHERNET:
+      case ETHERNET:
         this.linkKind = 'ethernet';
         if (n < 14) return this.#linkTruncated(14);
         this.#etherTypeAt(b, 12);
         return;
-      case LinkType.LINUX_SLL:
+      case LINUX_SLL:
         this.linkKind = 'sll';
         if (n < 16) return this.#linkTruncated(16);
         this.#etherTypeAt(b, 14);
         return;
-      case LinkType.LINUX_SLL2:
+      case LINUX_SLL2:
         this.linkKind = 'sll2';
         if (n < 20) return this.#linkTruncated(20);
         // The protocol comes first in SLL2; the tags (if any) follow the 20-byte header.
         this.#etherTypeFrom((b[0]! << 8) | b[1]!, b, 20);
         return;
-      case LinkType.RAW:
+      case RAW:
         this.linkKind = 'raw';
         if (n < 1) return this.#linkTruncated(1);
         this.#rawIp(b, 0, b[0]! >> 4);
         return;
-      case LinkType.IPV4:
+      case LINK_IPV4:
         this.linkKind = 'raw';
         this.#rawIp(b, 0, 4);
         return;
-      case LinkType.IPV6:
+      case LINK_IPV6:
         this.linkKind = 'raw';
         this.#rawIp(b, 0, 6);
         return;
-      case LinkType.NULL:
-      case LinkType.LOOP: {
-        this.linkKind = linkType === LinkType.NULL ? 'null' : 'loop';
+      case NULL:
+      case LOOP: {
+        this.linkKind = linkType === NULL ? 'null' : 'loop';
         if (n < 4) return this.#linkTruncated(4);
         const be = b.readUInt32BE(0);
         // NULL is in the writer's byte order: a family above 0xffff read big-endian was little-endian.
-        const family = linkType === LinkType.NULL && be > 0xffff ? b.readUInt32LE(0) : be;
+        const family = linkType === NULL && be > 0xffff ? b.readUInt32LE(0) : be;
         if (family === 2) this.#rawIp(b, 4, 4);
         else if (family === 10 || family === 24 || family === 28 || family === 30) this.#rawIp(b, 4, 6);
         else this.linkMalformed = `unknown address family ${family}`;
@@ -100,8 +105,8 @@ export class Dissection {
   }
 
   #rawIp(b: Buffer, offset: number, version: number): void {
-    if (version === 4) this.etherType = EtherType.IPV4;
-    else if (version === 6) this.etherType = EtherType.IPV6;
+    if (version === 4) this.etherType = IPV4;
+    else if (version === 6) this.etherType = IPV6;
     else {
       this.linkMalformed = `raw IP with version ${version}`;
       return;
@@ -117,7 +122,7 @@ export class Dissection {
   /** Follows VLAN tags from `next` (the byte after the type field) to the network layer. */
   #etherTypeFrom(type: number, b: Buffer, next: number): void {
     let o = next;
-    while (type === EtherType.VLAN || type === EtherType.QINQ || type === EtherType.QINQ_OLD) {
+    while (type === VLAN || type === QINQ || type === QINQ_OLD) {
       if (this.vlanCount === MAX_VLAN_TAGS) {
         this.linkMalformed = `more than ${MAX_VLAN_TAGS} VLAN tags`;
         return;
@@ -132,7 +137,7 @@ export class Dissection {
       o += 4;
     }
     this.etherType = type;
-    if (type === EtherType.IPV4 || type === EtherType.IPV6 || type === EtherType.ARP) this.l3Offset = o;
+    if (type === IPV4 || type === IPV6 || type === ARP) this.l3Offset = o;
   }
 
   #ipv4(b: Buffer, o: number): void {
@@ -204,7 +209,7 @@ export class Dissection {
         return;
       }
       const length = ipv6ExtensionLength(next, b[p + 1]!);
-      if (next === IpProtocol.FRAGMENT) {
+      if (next === FRAGMENT) {
         const offsetAndMore = (b[p + 2]! << 8) | b[p + 3]!;
         this.fragment = true;
         if (offsetAndMore >> 3 !== 0) return;
@@ -218,18 +223,18 @@ export class Dissection {
     }
     this.l4Protocol = next;
     // ESP's payload is encrypted and "no next header" has none: no transport layer to read.
-    if (next !== IpProtocol.ESP && next !== IpProtocol.NO_NEXT_HEADER) this.l4Offset = p;
+    if (next !== ESP && next !== NO_NEXT_HEADER) this.l4Offset = p;
   }
 }
 
 export function isIpv6Extension(next: number): boolean {
-  return next === IpProtocol.HOP_BY_HOP || next === IpProtocol.ROUTING || next === IpProtocol.FRAGMENT
-    || next === IpProtocol.DESTINATION_OPTIONS || next === IpProtocol.AH;
+  return next === HOP_BY_HOP || next === ROUTING || next === FRAGMENT
+    || next === DESTINATION_OPTIONS || next === AH;
 }
 
 /** Bytes of an IPv6 extension header from its length byte (AH counts 4-byte units, the rest 8). */
 export function ipv6ExtensionLength(next: number, lengthByte: number): number {
-  if (next === IpProtocol.FRAGMENT) return 8;
-  if (next === IpProtocol.AH) return (lengthByte + 2) * 4;
+  if (next === FRAGMENT) return 8;
+  if (next === AH) return (lengthByte + 2) * 4;
   return (lengthByte + 1) * 8;
 }
