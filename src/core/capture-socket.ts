@@ -288,7 +288,7 @@ export function attachCaptureSocket(websocket: WebSocket, options: CaptureSocket
           ? `no WebSocket handshake within ${handshakeTimeoutMs} ms (is the service reachable? raise the timeout?)`
           : err instanceof ProxyConnectError
             ? `cannot open the capture WebSocket: ${err.message}`
-            : `cannot open the capture WebSocket: ${err.message} (is the service running at this URL?)`;
+            : `cannot open the capture WebSocket: ${err.message} (${certificateHint(err) ?? 'is the service running at this URL?'})`;
         fail(new CaptureHandshakeError(context, undefined, '', detail, { cause: err }));
       }
       return;
@@ -374,6 +374,14 @@ function readBoundedBody(response: IncomingMessage, done: (body: Buffer) => void
   response.once('end', complete);
   response.once('error', complete);
   response.once('close', complete);
+}
+
+/** What to do about a TLS certificate failure; undefined for other errors. */
+export function certificateHint(err: Error & { code?: string }): string | undefined {
+  const code = err.code ?? '';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'the certificate is not for this host name; use the name it was issued for';
+  if (/CERT|SIGNATURE|ISSUER/.test(code)) return "the server's certificate is not trusted: give its CA (the tls.ca option), or turn on insecureSkipVerify";
+  return undefined;
 }
 
 function handshakeHint(status: number): string {

@@ -5,6 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { bodyStartText, DiscoveryError } from './capture-errors';
+import { certificateHint } from './capture-socket';
 import type { CaptureTlsOptions } from './capture-socket';
 import { ProxyConnectError } from './proxy-agent';
 
@@ -60,7 +61,12 @@ export function fetchDiscoveryJSON(url: string, options: DiscoveryRequestOptions
       }, options.timeoutMs);
     }
     request.on('error', (err: Error & { code?: string }) => {
-      const hint = err.code === 'ECONNREFUSED' && !(err instanceof ProxyConnectError) ? ' (is Packetflix running at this URL?)' : '';
+      const certificate = certificateHint(err);
+      const hint = certificate
+        ? ` (${certificate})`
+        : err.code === 'ECONNREFUSED' && !(err instanceof ProxyConnectError)
+          ? ' (is Packetflix running at this URL?)'
+          : '';
       failWith(undefined, '', `${err.message}${hint}`, err);
     });
     request.on('response', (response) => {
