@@ -76,8 +76,9 @@ export class PortScanEngine<P extends AlertPacket> implements AlertEngine<P> {
 
   observe(packet: P, timeMs: number): Alert<P>[] {
     if (this.rule.where && !this.rule.where(packet)) return [];
-    const src = packet.src;
-    const probe = src === undefined ? undefined : this.#probe(packet);
+    // The probe test reads a few header bytes; the address string is made only for probes.
+    const probe = this.#probe(packet);
+    const src = probe === undefined ? undefined : packet.src;
     if (src === undefined || probe === undefined) return [];
     let state = this.#sources.get(src);
     if (state) this.#sources.delete(src);
