@@ -9,6 +9,7 @@ import type { SharkTank } from '../core/shark-tank';
 import type { CaptureOptions, Target } from '../core/target';
 import { runCapture } from './capture-command';
 import { completionScript, parseShell } from './completion';
+import { runMerge } from './merge-command';
 import { runPackets } from './packets';
 import { formatTargets, parseListFormat, parseSortKey, sortTargets } from './list-format';
 import { resolveTarget } from './resolve-target';
@@ -56,6 +57,17 @@ function addCaptureFlags(cmd: Command): Command {
     .option('-q, --quiet', 'no progress line and no summary on stderr');
 }
 
+interface ParsedGlobals extends Omit<GlobalOptions, 'host'> {
+  host?: string[];
+}
+
+/** The global flags for one service: several --host are for merge only. */
+function globals(program: Command): GlobalOptions {
+  const { host, ...rest } = program.opts<ParsedGlobals>();
+  if (host && host.length > 1) throw new Error('several --host are for csharg merge only');
+  return { ...rest, ...(host?.[0] !== undefined ? { host: host[0] } : {}) };
+}
+
 /** A `packetflix:` link: its service, target and options; command-line flags override the options. */
 function linkCapture(global: GlobalOptions, link: string): { tank: SharkTank; target: Target; options: CaptureOptions } {
   if (global.local) throw new Error('a packetflix: link names an Edgeshark service; leave out --local');
@@ -65,7 +77,7 @@ function linkCapture(global: GlobalOptions, link: string): { tank: SharkTank; ta
 }
 
 async function capture(program: Command, query: TargetQuery, flags: CaptureFlags): Promise<void> {
-  const global = program.opts<GlobalOptions>();
+  const global = globals(program);
   if (flags.wireshark && flags.write !== '-') throw new Error('--wireshark and -w exclude each other: Wireshark reads the capture');
   let tank: SharkTank;
   let target: Target;
@@ -96,7 +108,11 @@ export function buildProgram(): Command {
   const program = new Command('csharg')
     .description('Live network captures from containers, pods and network namespaces (Siemens Edgeshark, or this machine)')
     .version(SEMVER, '--version')
-    .addOption(new Option('--host <url>', `Packetflix service URL (env CSHARG_HOST; default ${DEFAULT_HOST})`))
+    .addOption(
+      new Option('--host <url>', `Packetflix service URL (env CSHARG_HOST; default ${DEFAULT_HOST}); merge takes several`).argParser(
+        (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+      ),
+    )
     .option('--local', 'capture on this machine with dumpcap, no Edgeshark needed')
     .option('-k, --insecure', 'accept any TLS certificate of the service')
     .addOption(new Option('--token <token>', 'bearer token for the proxy in front of the service (env CSHARG_TOKEN)'))
@@ -116,7 +132,7 @@ export function buildProgram(): Command {
       const groups = parseGroups(kinds);
       const format = parseListFormat(flags.output);
       const sortKey = parseSortKey(flags.sortBy);
-      const tank = tankFor(program.opts<GlobalOptions>());
+      const tank = tankFor(globals(program));
       const targets = sortTargets((await tank.targets()).filter((t) => groups.has(groupOf(t))), sortKey);
       const text = formatTargets(targets, format, { headers: flags.headers });
       // jsonpath prints exactly its template (add {"\n"} for line ends), as kubectl does.
@@ -160,6 +176,29 @@ export function buildProgram(): Command {
   });
 
   program
+    .command('merge')
+    .description('capture several targets, on one or several hosts (--host repeated), into one time-ordered pcapng')
+    .argument('<targets...>', 'target names; each is captured on every host that has it')
+    .option('-i, --interface <name>', 'interface to capture (repeatable; default: all of each target\'s)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('-f, --filter <expr>', 'capture filter in pcap-filter syntax')
+    .option('-w, --write <file>', 'write the pcapng stream to FILE, - for stdout', '-')
+    .option('--stop-after <duration>', 'stop gracefully after a duration', durationArg)
+    .option('-c, --count <n>', 'stop after exactly N packets', countArg)
+    .option('-q, --quiet', 'no progress line and no summary on stderr')
+    .action(async (names: string[], flags: { interface?: string[]; filter?: string; write: string; stopAfter?: number; count?: number; quiet?: boolean }) => {
+      const { host, ...rest } = program.opts<ParsedGlobals>();
+      const tanks = host && host.length > 0 ? host.map((h) => tankFor({ ...rest, host: h })) : [tankFor(rest)];
+      await runMerge(tanks, names, {
+        ...(flags.interface ? { nifs: flags.interface } : {}),
+        ...(flags.filter ? { filter: flags.filter } : {}),
+        write: flags.write,
+        ...(flags.stopAfter !== undefined ? { stopAfterMs: flags.stopAfter } : {}),
+        ...(flags.count !== undefined ? { count: flags.count } : {}),
+        quiet: flags.quiet === true,
+      });
+    });
+
+  program
     .command('packets')
     .description('print one JSON object per packet of pcapng files (- for stdin): ts (exact ns), iface, caplen, len, linktype')
     .argument('<files...>', 'pcapng files, - for stdin')
@@ -191,7 +230,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return 0;
   } catch (err) {
-    const debug = program.opts<GlobalOptions>().debug === true;
+    const debug = program.opts<ParsedGlobals>().debug === true;
     const e = err instanceof Error ? err : new Error(String(err));
     process.stderr.write(`Error: ${debug && e.stack ? e.stack : e.message}\n`);
     return 1;

@@ -219,6 +219,26 @@ test('csharg --local capture shows a live progress line on a terminal (script -q
   assert.match(screen, /capture stopped \(after 3000 ms\): 30 packets, [\d.]+ (B|KiB) in 3\.\d s/);
 });
 
+test('csharg --local merge captures two targets into one time-ordered pcapng with node/target/interface names', async (t) => {
+  const bed = await requireBed(t);
+  if (!bed) return;
+  const t1 = bedNamespace(bed, 't1');
+  const t1Name = `${t1.name}(${t1.keeperPid})`;
+  const file = path.join(tempDir(t), 'merged.pcapng');
+  const running = csharg(['--local', 'merge', t1Name, t2Name(bed), '-i', 'eth0', '-f', 'udp port 23018', '--stop-after', '4s', '-w', file]);
+  await sleep(DUMPCAP_START_MS);
+  await sendUdp({ from: 't1', to: 't2', count: 40, rate: 100, size: 16, port: 23018 });
+  const r = await running;
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /capture stopped \(after 4000 ms\): 80 packets/);
+  // Every datagram twice: leaving t1's eth0 and arriving on t2's.
+  const rows = await tsharkFields(file, ['frame.interface_name', 'frame.time_epoch']);
+  assert.equal(rows.filter((row) => row[0]!.endsWith(`/${t1Name}/eth0`)).length, 40);
+  assert.equal(rows.filter((row) => row[0]!.endsWith(`/${t2Name(bed)}/eth0`)).length, 40);
+  const times = rows.map((row) => Number(row[1]));
+  assert.deepEqual(times, [...times].sort((a, b) => a - b), 'packets in time order');
+});
+
 test('csharg completion: bash completes commands and live target names, zsh gets a compdef script', async (t) => {
   const bed = await requireBed(t);
   if (!bed) return;
