@@ -117,7 +117,7 @@ test('decoders agree with tshark on real captures from the bed (eth0, any as SLL
   });
   try {
     await Promise.all(runs.map(([, r]) => r.started));
-    await sendUdp({ from: 't1', to: 't2', count: 300, rate: 0, size: 200, port: 20200 });
+    await sendUdp({ from: 't1', to: 't2', count: 500, rate: 0, size: 200, port: 20200 });
     await tcpExchange({ from: 't1', to: 't2', bytes: 100_000, rate: 0, port: 20201 });
     const names = ['alpha.example', 'b.csharg.test', 'xn--bcher-kva.example', 'very.long.name.with.many.labels.example.org'];
     const dns: { host: string; port: number; payload: Buffer }[] = [];
