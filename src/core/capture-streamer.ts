@@ -85,6 +85,10 @@ export function streamCaptureInto(
   function writerFailed(detail: string, cause?: unknown): void {
     if (firstFailure || outputDone) return;
     firstFailure = new CaptureWriterError(context, detail, { cause });
+    // A session paused for a drain that will never come would hold its stop back: read on
+    // (what arrives is dropped, the output is gone) so the stop can complete.
+    writable.off('drain', onDrain);
+    session?.resume();
     void session?.stop();
   }
 

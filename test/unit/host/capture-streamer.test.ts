@@ -57,6 +57,24 @@ describe('CaptureStreamer (unit, scripted sessions)', () => {
     assert.equal(Buffer.concat(written).toString(), '12345678');
   });
 
+  it('a writer that fails while the session is paused for a drain resumes it before stopping', async () => {
+    let fail: ((err: Error) => void) | undefined;
+    const stuck = new Writable({
+      highWaterMark: 4,
+      write(_c, _e, cb) {
+        fail = cb;
+      },
+    });
+    const s = fakeSession();
+    const streamer = streamCaptureInto(stuck, s.open, context);
+    s.push(Buffer.from('12345678'));
+    assert.deepEqual(s.calls, ['pause']);
+    fail?.(new Error('write EPIPE'));
+    const end = await streamer.wait();
+    assert.equal(end.kind, 'error');
+    assert.deepEqual(s.calls, ['pause', 'resume', 'stop']);
+  });
+
   it('a failing writer stops the session and the end says the writer failed', async () => {
     const failing = new Writable({
       write(_c, _e, cb) {
