@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { CshargError } from '../../../src/core/errors';
+import type { CshargError } from '../../../src/core/errors';
 
 /** xorshift32: fast, deterministic for a seed, good enough to pick mutations. */
 export class Rng {
