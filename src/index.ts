@@ -83,3 +83,73 @@ export { stopAfter } from './rx/stop-after';
 export * from './core/pcapng';
 export { pcapngBlocks, packets, toPcapng } from './rx/pcapng';
 export { captureBlocks, capturePackets } from './rx/capture-packets';
+
+// Links made by Gostwire's web UI for Wireshark
+export { parsePacketflixLink, isPacketflixLink, PacketflixLinkError } from './core/packetflix-link';
+export type { PacketflixLink } from './core/packetflix-link';
+
+// Proxies (HTTPS_PROXY / HTTP_PROXY / NO_PROXY)
+export { proxyForUrl, ProxyConnectError, ProxyUrlError } from './core/proxy-agent';
+
+// Decoding: `decodePacket` for one packet; the `decode()` operator below for streams
+export {
+  DecodedPacket,
+  decode as decodePacket,
+  PROTOCOL_NAMES,
+  hasProtocol,
+  isProtocolName,
+  LinkLayer,
+  Ipv4Layer,
+  Ipv6Layer,
+  TcpFlag,
+  TcpLayer,
+  UdpLayer,
+  IcmpLayer,
+  ArpLayer,
+  DnsLayer,
+  DNS_PORTS,
+  EtherType,
+  IpProtocol,
+  LinkType,
+  formatIpv4,
+  formatIpv6,
+  formatMac,
+} from './core/decode';
+export type { IpLayer, PacketProtocol, ProtocolName, ProtocolLayers, WithProtocol, VlanTag, TcpOptions, DnsMessage } from './core/decode';
+
+// Analysis (pure) and its operators
+export { packetMatcher, MatchCriteriaError } from './core/analysis/match';
+export type { PacketCriteria, PacketPredicate, OneOrMany } from './core/analysis/match';
+export { FlowTable } from './core/analysis/flows';
+export type { Flow, FlowUpdate, FlowTableOptions, DirectionCounts } from './core/analysis/flows';
+export { WindowStatsAccumulator } from './core/analysis/window-stats';
+export type { WindowStats, WindowGroupStats, TrafficCounts } from './core/analysis/window-stats';
+export { TopTalkersAccumulator } from './core/analysis/top-talkers';
+export type { TopTalkers, Talker } from './core/analysis/top-talkers';
+export { AlertRuleError, alertEngine } from './core/analysis/alert-rules';
+export type { Alert, AlertKind, AlertPacket, AlertRule, ThresholdRule, RateOfChangeRule, NewTalkerRule, PortScanRule, WindowMetric } from './core/analysis/alert-types';
+export { MergedPacket, mergedInterfaceName } from './core/analysis/merge-interface';
+export { PreTriggerRing } from './core/analysis/pre-trigger-ring';
+export { newSharkTankFleet, FleetConfigError, FleetDiscoveryError, FleetRoutingError } from './core/fleet-shark-tank';
+export type { SharkTankFleet, SharkTankFleetOptions, FleetMemberFailure } from './core/fleet-shark-tank';
+
+export { decode } from './rx/decode';
+export { ofProtocol, matchPackets, selectPackets } from './rx/select';
+export type { AsDecoded } from './rx/select';
+export { takePackets, stopAfterBytes, snaplen } from './rx/limits';
+export type { StopAfterBytesOptions } from './rx/limits';
+export { flows } from './rx/flows';
+export { windowStats, topTalkers, windowed } from './rx/stats';
+export type { WindowOptions } from './rx/stats';
+export { alertWhen } from './rx/alert';
+export type { AlertWhenOptions } from './rx/alert';
+export { preTrigger } from './rx/pre-trigger';
+export type { PreTriggerSpan, PreTriggerOptions } from './rx/pre-trigger';
+export { mergeCaptures } from './rx/merge';
+export type { MergeCapturesOptions } from './rx/merge';
+export { replayPcapng, ReplayError } from './rx/replay';
+export type { ReplayOptions, ReplaySource } from './rx/replay';
+export { bounded, BoundedStats } from './rx/bounded';
+export type { BoundedPolicy, BoundedOptions } from './rx/bounded';
+export { capturePull, capturePacketsPull } from './rx/pull';
+export type { CapturePull, CapturePullOptions, CapturePullStats } from './rx/pull';
