@@ -8,7 +8,6 @@ import type { CaptureEnd } from '../../src/core/capture-source';
 import { DumpcapFailedError, TargetGoneError } from '../../src/core/local/errors';
 import { newLocalSharkTank } from '../../src/core/local/local-shark-tank';
 import { PcapngPacketReader, PcapngReader } from '../../src/core/pcapng';
-import type { Target } from '../../src/core/target';
 import { capturePackets } from '../../src/rx/capture-packets';
 import { captureFollow } from '../../src/rx/follow';
 import type { FollowEvent } from '../../src/rx/follow';
