@@ -202,7 +202,7 @@ test('a consumer too slow for the stream: the paused session keeps memory bounde
   const size = 1000;
   const first = await pull.next(); // capturing; then the consumer does not read while traffic flows
   assert.equal(first.done, false);
-  reader.push(first.value as Buffer);
+  reader.push(first.value);
   const sent = await sendUdp({ from: 't2', to: 't1', count, rate: 0, size, port: 26300 });
   await new Promise((resolve) => setTimeout(resolve, 500));
   const heapWhilePaused = process.memoryUsage().heapUsed;
