@@ -7,6 +7,8 @@ import { SEMVER } from '../core/version';
 import { isPacketflixLink, parsePacketflixLink } from '../core/packetflix-link';
 import type { SharkTank } from '../core/shark-tank';
 import type { CaptureOptions, Target } from '../core/target';
+import { followingTank } from '../rx/follow';
+import type { FollowOptions } from '../rx/follow';
 import { runCapture } from './capture-command';
 import { completionScript, parseShell } from './completion';
 import { runMerge } from './merge-command';
@@ -42,6 +44,9 @@ interface CaptureFlags {
   count?: number;
   quiet?: boolean;
   wireshark?: boolean;
+  follow?: boolean;
+  followMaxDelay?: number;
+  followGiveUpAfter?: number;
 }
 
 function addCaptureFlags(cmd: Command): Command {
@@ -54,6 +59,9 @@ function addCaptureFlags(cmd: Command): Command {
     .option('--max-bytes <n>', 'stop gracefully before the file exceeds N bytes (cut at a block boundary)', countArg)
     .option('-c, --count <n>', 'stop gracefully after exactly N packets', countArg)
     .option('--wireshark', 'start `wireshark -k -i -` and feed it the capture')
+    .option('--follow', 'when the target goes away and comes back under its name, reconnect (backoff) and mark the gap')
+    .option('--follow-max-delay <duration>', 'longest wait between reconnection attempts (default 30s)', durationArg)
+    .option('--follow-give-up-after <duration>', 'give up after the target has been gone this long (default 1h)', durationArg)
     .option('-q, --quiet', 'no progress line and no summary on stderr');
 }
 
@@ -76,6 +84,22 @@ function linkCapture(global: GlobalOptions, link: string): { tank: SharkTank; ta
   return { tank: tankFor({ ...global, host: parsed.serviceUrl }), target: parsed.target, options: parsed.options };
 }
 
+/** --follow: reconnect with capped exponential backoff, telling stderr what happens. */
+function followOptions(flags: CaptureFlags): FollowOptions {
+  const say = (text: string): void => {
+    if (!flags.quiet) process.stderr.write(`csharg: ${text}\n`);
+  };
+  return {
+    backoff: { initialMs: 1000, maxMs: flags.followMaxDelay ?? 30_000, factor: 2 },
+    ...(flags.followGiveUpAfter !== undefined ? { giveUpAfterMs: flags.followGiveUpAfter } : {}),
+    onEvent: (event) => {
+      if (event.type === 'lost') say(`capture lost (${event.error.message}); following`);
+      else if (event.type === 'retrying') say(`reconnecting in ${Math.round(event.delayMs)} ms (attempt ${event.attempt})`);
+      else if (event.type === 'resumed') say(`resumed after a gap of ${Math.round(event.gapMs)} ms`);
+    },
+  };
+}
+
 async function capture(program: Command, query: TargetQuery, flags: CaptureFlags): Promise<void> {
   const global = globals(program);
   if (flags.wireshark && flags.write !== '-') throw new Error('--wireshark and -w exclude each other: Wireshark reads the capture');
@@ -90,6 +114,7 @@ async function capture(program: Command, query: TargetQuery, flags: CaptureFlags
   }
   const nifs = flags.interface ?? linked.nifs;
   const filter = flags.filter ?? linked.filter;
+  if (flags.follow) tank = followingTank(tank, followOptions(flags));
   await runCapture(tank, target, {
     ...(nifs ? { nifs } : {}),
     ...(filter ? { filter } : {}),

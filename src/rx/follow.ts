@@ -312,3 +312,19 @@ class FollowRun {
     }
   }
 }
+
+/**
+ * The same tank, but every capture it opens is followed: for callers that work with sessions
+ * rather than Observables (the csharg command, the Node-RED capture node).
+ */
+export function followingTank(tank: SharkTank, follow: FollowOptions): SharkTank {
+  checkBounds(follow);
+  const watchIntervalMs = follow.watchIntervalMs ?? DEFAULT_FOLLOW_WATCH_INTERVAL_MS;
+  if (!(watchIntervalMs >= 0) || !Number.isFinite(watchIntervalMs)) throw new RangeError(`follow: watchIntervalMs must be a finite number >= 0, got ${watchIntervalMs}`);
+  return {
+    description: tank.description,
+    targets: () => tank.targets(),
+    clear: () => tank.clear(),
+    openCapture: (target, options, handlers) => new FollowRun(tank, target, options, { ...follow, watchIntervalMs }, handlers).session,
+  };
+}
