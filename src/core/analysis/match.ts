@@ -169,11 +169,11 @@ export function packetMatcher(criteria: PacketCriteria): (packet: Packet | Decod
     if (vlan !== undefined && !hasAnyVlan(p.vlan, vlan)) return false;
     if (needsAddress) {
       const d = p.dissection;
-      const b = p.bytes;
+      const b = d.buffer;
       const v = d.ipVersion;
-      if (v === 0 || d.l3Offset + (v === 4 ? 20 : 40) > b.length) return false;
-      const so = d.l3Offset + (v === 4 ? 12 : 8);
-      const dso = d.l3Offset + (v === 4 ? 16 : 24);
+      if (v === 0 || d.l3Offset + (v === 4 ? 20 : 40) > p.capturedLength) return false;
+      const so = d.base + d.l3Offset + (v === 4 ? 12 : 8);
+      const dso = d.base + d.l3Offset + (v === 4 ? 16 : 24);
       if (src !== undefined && !inPrefixes(src, b, so, v)) return false;
       if (dst !== undefined && !inPrefixes(dst, b, dso, v)) return false;
       if (host !== undefined && !inPrefixes(host, b, so, v) && !inPrefixes(host, b, dso, v)) return false;

@@ -55,7 +55,8 @@ export class DecodedPacket extends Packet {
 
   /** where each layer starts: the walk over the headers, done on first use */
   get dissection(): Dissection {
-    return (this.#dissection ??= new NewDissection(this.bytes, this.linkType));
+    // Read in place: the data view (`bytes`) is made only when a layer or a caller asks for it.
+    return (this.#dissection ??= new NewDissection(this.dataBuffer, this.linkType, this.dataOffset, this.capturedLength));
   }
 
   /** this packet's layers (the same object: for code written as `packet.decoded.tcp`) */
@@ -264,13 +265,16 @@ export class DecodedPacket extends Packet {
 
   /** port 53 or 5353 on either side and payload bytes after a complete header */
   #isDns(): boolean {
-    const o = this.#portsOffset();
+    let o = this.#portsOffset();
     if (o < 0) return false;
-    const b = this.bytes;
+    const d0 = this.dissection;
+    const b = d0.buffer;
+    const x = d0.base;
+    o += x;
     const sp = (b[o]! << 8) | b[o + 1]!;
     const dp = (b[o + 2]! << 8) | b[o + 3]!;
     if (!isDnsPort(sp) && !isDnsPort(dp)) return false;
-    const end = this.dissection.ipEnd;
+    const end = this.dissection.ipEnd + x;
     if (this.dissection.l4Protocol === UDP) return o + 8 < end;
     if (o + 13 > end) return false;
     const headerLength = (b[o + 12]! >> 4) * 4;

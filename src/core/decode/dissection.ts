@@ -40,19 +40,42 @@ export class Dissection {
   /** start of the transport header; -1 when there is none (or a later fragment) */
   l4Offset = -1;
 
+  readonly #x: number;
+  readonly #n: number;
+
+  /** the buffer read (the frame is at `base` in it, `capturedLength` bytes) */
+  get base(): number {
+    return this.#x;
+  }
+
+  get capturedLength(): number {
+    return this.#n;
+  }
+
+  /** the frame's bytes (a view, made on each call) */
+  get bytes(): Buffer {
+    return this.buffer.subarray(this.#x, this.#x + this.#n);
+  }
+
   constructor(
-    readonly bytes: Buffer,
+    /** the buffer holding the frame (a chunk, or the frame itself) */
+    readonly buffer: Buffer,
     readonly linkType: number,
+    base = 0,
+    length = buffer.length - base,
   ) {
-    this.#link(bytes, linkType);
+    this.#x = base;
+    this.#n = length;
+    this.#link(buffer, linkType);
     if (this.l3Offset >= 0) {
-      if (this.etherType === IPV4) this.#ipv4(bytes, this.l3Offset);
-      else if (this.etherType === IPV6) this.#ipv6(bytes, this.l3Offset);
+      if (this.etherType === IPV4) this.#ipv4(buffer, this.l3Offset);
+      else if (this.etherType === IPV6) this.#ipv6(buffer, this.l3Offset);
     }
   }
 
   #link(b: Buffer, linkType: number): void {
-    const n = b.length;
+    const n = this.#n;
+    const x = this.#x;
     switch (linkType) {
       case ETHERNET:
         this.linkKind = 'ethernet';
@@ -68,12 +91,12 @@ export class Dissection {
         this.linkKind = 'sll2';
         if (n < 20) return this.#linkTruncated(20);
         // The protocol comes first in SLL2; the tags (if any) follow the 20-byte header.
-        this.#etherTypeFrom((b[0]! << 8) | b[1]!, b, 20);
+        this.#etherTypeFrom((b[x + 0]! << 8) | b[x + 1]!, b, 20);
         return;
       case RAW:
         this.linkKind = 'raw';
         if (n < 1) return this.#linkTruncated(1);
-        this.#rawIp(b, 0, b[0]! >> 4);
+        this.#rawIp(b, 0, b[x + 0]! >> 4);
         return;
       case LINK_IPV4:
         this.linkKind = 'raw';
@@ -87,9 +110,9 @@ export class Dissection {
       case LOOP: {
         this.linkKind = linkType === NULL ? 'null' : 'loop';
         if (n < 4) return this.#linkTruncated(4);
-        const be = b.readUInt32BE(0);
+        const be = b.readUInt32BE(x);
         // NULL is in the writer's byte order: a family above 0xffff read big-endian was little-endian.
-        const family = linkType === NULL && be > 0xffff ? b.readUInt32LE(0) : be;
+        const family = linkType === NULL && be > 0xffff ? b.readUInt32LE(x) : be;
         if (family === 2) this.#rawIp(b, 4, 4);
         else if (family === 10 || family === 24 || family === 28 || family === 30) this.#rawIp(b, 4, 6);
         else this.linkMalformed = `unknown address family ${family}`;
@@ -101,7 +124,7 @@ export class Dissection {
   }
 
   #linkTruncated(need: number): void {
-    this.linkMalformed = `truncated: ${this.linkKind} header needs ${need} bytes, ${this.bytes.length} captured`;
+    this.linkMalformed = `truncated: ${this.linkKind} header needs ${need} bytes, ${this.#n} captured`;
   }
 
   #rawIp(b: Buffer, offset: number, version: number): void {
@@ -112,28 +135,30 @@ export class Dissection {
       return;
     }
     this.l3Offset = offset;
-    if (offset > b.length) this.#linkTruncated(offset);
+    if (offset > this.#n) this.#linkTruncated(offset);
   }
 
   #etherTypeAt(b: Buffer, o: number): void {
-    this.#etherTypeFrom((b[o]! << 8) | b[o + 1]!, b, o + 2);
+    const x = this.#x;
+    this.#etherTypeFrom((b[x + o]! << 8) | b[x + o + 1]!, b, o + 2);
   }
 
   /** Follows VLAN tags from `next` (the byte after the type field) to the network layer. */
   #etherTypeFrom(type: number, b: Buffer, next: number): void {
+    const x = this.#x;
     let o = next;
     while (type === VLAN || type === QINQ || type === QINQ_OLD) {
       if (this.vlanCount === MAX_VLAN_TAGS) {
         this.linkMalformed = `more than ${MAX_VLAN_TAGS} VLAN tags`;
         return;
       }
-      if (o + 4 > b.length) {
-        this.linkMalformed = `truncated: VLAN tag at ${o} needs 4 bytes, ${b.length - o} captured`;
+      if (o + 4 > this.#n) {
+        this.linkMalformed = `truncated: VLAN tag at ${o} needs 4 bytes, ${this.#n - o} captured`;
         return;
       }
       if (this.vlanCount === 0) this.vlanOffset = o;
       this.vlanCount++;
-      type = (b[o + 2]! << 8) | b[o + 3]!;
+      type = (b[x + o + 2]! << 8) | b[x + o + 3]!;
       o += 4;
     }
     this.etherType = type;
@@ -142,18 +167,19 @@ export class Dissection {
 
   #ipv4(b: Buffer, o: number): void {
     this.ipVersion = 4;
-    const n = b.length;
+    const n = this.#n;
+    const x = this.#x;
     if (o + 20 > n) {
       this.l3Malformed = `truncated: IPv4 header needs 20 bytes, ${Math.max(0, n - o)} captured`;
       return;
     }
-    const vihl = b[o]!;
+    const vihl = b[x + o]!;
     if (vihl >> 4 !== 4) {
       this.l3Malformed = `IPv4 header with version ${vihl >> 4}`;
       return;
     }
     const headerLength = (vihl & 0x0f) * 4;
-    const totalLength = (b[o + 2]! << 8) | b[o + 3]!;
+    const totalLength = (b[x + o + 2]! << 8) | b[x + o + 3]!;
     if (headerLength < 20) {
       this.l3Malformed = `IPv4 header length ${headerLength} < 20`;
       return;
@@ -174,30 +200,31 @@ export class Dissection {
       this.ipEnd = Math.min(n, o + totalLength);
       this.ipClaimedEnd = o + totalLength;
     }
-    const fragment = ((b[o + 6]! << 8) | b[o + 7]!) & 0x3fff; // MF and the offset
+    const fragment = ((b[x + o + 6]! << 8) | b[x + o + 7]!) & 0x3fff; // MF and the offset
     this.fragment = fragment !== 0;
     // Later fragments carry no transport header; the first one does.
     if ((fragment & 0x1fff) !== 0) return;
-    this.l4Protocol = b[o + 9]!;
+    this.l4Protocol = b[x + o + 9]!;
     this.l4Offset = o + headerLength;
   }
 
   #ipv6(b: Buffer, o: number): void {
     this.ipVersion = 6;
-    const n = b.length;
+    const n = this.#n;
+    const x = this.#x;
     if (o + 40 > n) {
       this.l3Malformed = `truncated: IPv6 header needs 40 bytes, ${Math.max(0, n - o)} captured`;
       return;
     }
-    if (b[o]! >> 4 !== 6) {
-      this.l3Malformed = `IPv6 header with version ${b[o]! >> 4}`;
+    if (b[x + o]! >> 4 !== 6) {
+      this.l3Malformed = `IPv6 header with version ${b[x + o]! >> 4}`;
       return;
     }
-    const payloadLength = (b[o + 4]! << 8) | b[o + 5]!;
+    const payloadLength = (b[x + o + 4]! << 8) | b[x + o + 5]!;
     // Jumbograms (and offloaded segments) say 0: the captured bytes stand in.
     this.ipClaimedEnd = payloadLength === 0 ? n : o + 40 + payloadLength;
     this.ipEnd = Math.min(n, this.ipClaimedEnd);
-    let next = b[o + 6]!;
+    let next = b[x + o + 6]!;
     let p = o + 40;
     for (let i = 0; isIpv6Extension(next); i++) {
       if (i === MAX_IPV6_EXTENSIONS) {
@@ -208,13 +235,13 @@ export class Dissection {
         this.l3Malformed = `truncated: IPv6 extension header ${next} at ${p}`;
         return;
       }
-      const length = ipv6ExtensionLength(next, b[p + 1]!);
+      const length = ipv6ExtensionLength(next, b[x + p + 1]!);
       if (next === FRAGMENT) {
-        const offsetAndMore = (b[p + 2]! << 8) | b[p + 3]!;
+        const offsetAndMore = (b[x + p + 2]! << 8) | b[x + p + 3]!;
         this.fragment = true;
         if (offsetAndMore >> 3 !== 0) return;
       }
-      next = b[p]!;
+      next = b[x + p]!;
       p += length;
     }
     if (p > this.ipEnd) {

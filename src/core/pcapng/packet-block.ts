@@ -50,6 +50,15 @@ export class EnhancedPacketView implements EnhancedPacketBlock {
     return this.buffer.subarray(this.start + 28, this.start + 28 + this.capturedLength);
   }
 
+  /** the buffer the block lives in (no copy, no view): the data are at `dataOffset` in it */
+  get dataBuffer(): Buffer {
+    return this.buffer;
+  }
+
+  get dataOffset(): number {
+    return this.start + 28;
+  }
+
   get raw(): Buffer {
     return this.buffer.subarray(this.start, this.start + this.length);
   }

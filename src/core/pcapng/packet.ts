@@ -1,6 +1,7 @@
 // A captured packet, whatever block carried it, with its interface and section metadata.
 
 import type { CaptureTargetMetadata } from '../capture-metadata';
+import { EnhancedPacketView } from './packet-block';
 import { timestampMs, timestampNs } from './timestamp';
 import type { InterfaceInfo, PacketCarryingBlock } from './types';
 
@@ -53,6 +54,17 @@ export class Packet {
   /** view of the captured bytes */
   get data(): Buffer {
     return this.block.data;
+  }
+
+  /** The buffer holding the captured bytes, at `dataOffset` for `capturedLength` bytes: no view is made (EPBs from the reader), so a caller reading a few fields pays no allocation. */
+  get dataBuffer(): Buffer {
+    const b = this.block;
+    return b instanceof EnhancedPacketView ? b.dataBuffer : b.data;
+  }
+
+  get dataOffset(): number {
+    const b = this.block;
+    return b instanceof EnhancedPacketView ? b.dataOffset : 0;
   }
 
   /** epb_flags / pack_flags */
