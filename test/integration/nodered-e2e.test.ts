@@ -71,7 +71,7 @@ test('npm pack → fresh Node-RED 4.1 → examples deploy → editor: pick cshar
   assert.ok(ours.length > 0, 'the pack is loaded');
   assert.deepEqual(ours.filter((s) => s.err), [], 'no node set failed to load');
   const types = ours.flatMap((s) => s.types);
-  for (const type of ['edgeshark-host', 'edgeshark-capture', 'edgeshark-targets', 'pcapng-write']) assert.ok(types.includes(type), type);
+  for (const type of ['edgeshark-host', 'edgeshark-capture', 'edgeshark-targets', 'pcapng-write', 'pcapng-replay']) assert.ok(types.includes(type), type);
 
   // Every example, deployed together through the admin API.
   const examples = exampleFlows();
