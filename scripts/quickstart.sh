@@ -1,36 +1,69 @@
 #!/usr/bin/env bash
-# The main job, on a fresh Debian machine, as root: bring the test bed up, list its capture
-# targets, capture ten seconds of one target's traffic into capture.pcapng, and read it with tshark.
-# Uses the Edgeshark services of the bed when they run, else this machine's local capture source.
+# The main job, on a fresh Debian machine, as root: bring the test bed up, start Node-RED with this
+# pack installed and an example flow deployed that captures from this machine (no Edgeshark
+# needed), keep some bounded traffic flowing between the bed's namespaces, and print the editor's
+# URL. Runs until Ctrl-C, then stops Node-RED and the traffic by their PIDs.
+#   CSHARG_QUICKSTART_FLOW   example flow to deploy (default: packets-per-second)
+#   CSHARG_QUICKSTART_PORT   editor port on 127.0.0.1 (default: 1880)
+#   CSHARG_QUICKSTART_CHECK=1  start, verify the editor answers with the flow deployed, then stop
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 [ "$(id -u)" = 0 ] || { echo "quickstart: run as root (the test bed creates network namespaces)" >&2; exit 1; }
+flow=examples/flows/${CSHARG_QUICKSTART_FLOW:-packets-per-second}.json
+port=${CSHARG_QUICKSTART_PORT:-1880}
+[ -f "$flow" ] || { echo "quickstart: no example flow $flow (see examples/flows/)" >&2; exit 1; }
+
 bash scripts/edgeshark-testbed.sh deps
 [ -d node_modules ] || npm ci --no-audit --no-fund
 npm run --silent build
 bash scripts/edgeshark-testbed.sh up
 
-csharg() { node dist/cli/main.js "$@"; }
-url=$(bash scripts/edgeshark-testbed.sh env | node -e '
-  const env = JSON.parse(require("fs").readFileSync(0, "utf8"));
-  process.stdout.write(env.services.available ? env.services.hosts[0].url : "");')
-if [ -n "$url" ]; then
-  source=(--host "$url")
-  echo "== capture targets of the Edgeshark service at $url"
-else
-  source=(--local)
-  echo "== the bed's Edgeshark services are unavailable (see docs/testbed.md): using this machine's local capture source"
-  echo "== capture targets on this machine"
-fi
-csharg "${source[@]}" list
+# A Node-RED user directory of its own, with this pack installed from `npm pack` as users get it.
+user_dir=${XDG_DATA_HOME:-$HOME/.local/share}/csharg-quickstart
+mkdir -p "$user_dir"
+tarball=$(npm pack --silent --pack-destination "$user_dir" | tail -n 1)
+[ -f "$user_dir/package.json" ] || echo '{"name":"csharg-quickstart","private":true,"version":"0.0.0"}' >"$user_dir/package.json"
+(cd "$user_dir" && npm install --silent --no-audit --no-fund --prefer-offline "./$tarball" >/dev/null)
+cp "$flow" "$user_dir/flows.json"
+cat >"$user_dir/settings.js" <<SETTINGS
+// Written by scripts/quickstart.sh. The editor listens on loopback only: Node-RED has no login here.
+module.exports = { uiHost: '127.0.0.1', uiPort: $port, flowFile: 'flows.json', credentialSecret: false,
+  telemetry: { enabled: false, updateNotification: false }, editorTheme: { tours: false } };
+SETTINGS
 
-target=$(csharg "${source[@]}" list networks -o name | grep '^csharg-t2(' | head -n 1)
-echo "== capturing 10 s of \"$target\" on eth0 into capture.pcapng while t1 sends it 500 UDP datagrams"
-(sleep 1 && bash scripts/edgeshark-testbed.sh traffic udp t1 t2 --count 500 --rate 60 >/dev/null) &
+node node_modules/node-red/red.js -u "$user_dir" -s "$user_dir/settings.js" >"$user_dir/node-red.log" 2>&1 &
+red=$!
+traffic=
+cleanup() {
+  [ -n "$traffic" ] && kill -- "-$traffic" 2>/dev/null || true
+  kill "$red" 2>/dev/null || true
+  wait "$red" 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 0' INT TERM
+
+url=http://127.0.0.1:$port/
+for _ in $(seq 1 120); do
+  curl -fsS -m 2 "${url}settings" >/dev/null 2>&1 && break
+  kill -0 "$red" 2>/dev/null || { cat "$user_dir/node-red.log" >&2; exit 1; }
+  sleep 0.5
+done
+curl -fsS -m 2 "${url}flows" | grep -q edgeshark-capture || { echo "quickstart: the flow did not deploy (log: $user_dir/node-red.log)" >&2; exit 1; }
+
+# Bounded traffic t1 <-> t2 for ten minutes, so that the flow has packets to show.
+# Its own process group, so that the stop reaches the loop and the sender it runs at that moment.
+setsid bash -c 'for _ in $(seq 1 60); do bash scripts/edgeshark-testbed.sh traffic udp t1 t2 --count 100 --rate 20 >/dev/null; done' &
 traffic=$!
-csharg "${source[@]}" capture "$target" -i eth0 --stop-after 10s -w capture.pcapng
-wait "$traffic"
 
-echo "== tshark -r capture.pcapng (last 5 of $(capinfos -c -M capture.pcapng | awk '/Number of packets/ {print $4}') packets)"
-tshark -r capture.pcapng 2>/dev/null | tail -n 5
+echo
+echo "Node-RED editor with the example flow \"$(basename "$flow" .json)\" deployed: $url"
+echo "(on another machine: ssh -L $port:127.0.0.1:$port root@THIS-HOST, then open the URL there)"
+echo "Node-RED log: $user_dir/node-red.log. Ctrl-C stops Node-RED and the traffic."
+if [ "${CSHARG_QUICKSTART_CHECK:-0}" = 1 ]; then
+  sleep 5
+  grep -q -i "error" "$user_dir/node-red.log" && { echo "quickstart: Node-RED logged errors:" >&2; grep -i error "$user_dir/node-red.log" >&2; exit 1; }
+  echo "quickstart: check passed"
+  exit 0
+fi
+wait "$red"
