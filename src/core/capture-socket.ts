@@ -388,6 +388,7 @@ function handshakeHint(status: number): string {
   if (status === 401 || status === 403) return 'check the bearer token and the proxy in front of Packetflix';
   if (status === 404) return 'check the service URL and its base path';
   if (status === 400) return 'is this a Packetflix capture service?';
+  if (status === 431 || status === 414) return 'the request is too large for the server or a proxy in front: a very long target name, interface list or filter';
   if (status === 502 || status === 503 || status === 504) return 'the proxy cannot reach Packetflix';
   return 'check the service URL';
 }

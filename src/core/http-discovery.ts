@@ -45,14 +45,28 @@ export function fetchDiscoveryJSON(url: string, options: DiscoveryRequestOptions
       return;
     }
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (options.bearerToken) headers.authorization = `Bearer ${options.bearerToken}`;
+    if (options.bearerToken) {
+      // Node would throw on a line break; anything outside printable ASCII could split the header.
+      if (!/^[\x21-\x7e]+$/.test(options.bearerToken)) {
+        failWith(undefined, '', 'invalid bearer token: expected printable ASCII without spaces (token not shown)');
+        return;
+      }
+      headers.authorization = `Bearer ${options.bearerToken}`;
+    }
     const secure = parsed.protocol === 'https:';
-    const request = (secure ? https : http).request(parsed, {
-      method: 'GET',
-      headers,
-      ...(secure ? options.tls : {}),
-      ...(options.agent ? { agent: options.agent } : {}),
-    });
+    let request: http.ClientRequest;
+    try {
+      request = (secure ? https : http).request(parsed, {
+        method: 'GET',
+        headers,
+        ...(secure ? options.tls : {}),
+        ...(options.agent ? { agent: options.agent } : {}),
+      });
+    } catch (err) {
+      // Options Node refuses synchronously must still end as a DiscoveryError.
+      failWith(undefined, '', `cannot send the request: ${(err as Error).message}`, err);
+      return;
+    }
 
     if (options.timeoutMs > 0) {
       timer = setTimeout(() => {

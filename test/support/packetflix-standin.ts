@@ -132,9 +132,11 @@ export async function startPacketflixStandin(bed: BedEnv, options: StandinOption
   const openSockets = new Set<Socket>();
   const state = { discoveryRequests: 0 };
 
+  // Go's http.Server reads up to 1 MiB of request line and headers (Node: 16 KiB by default).
+  const maxHeaderSize = 1024 * 1024;
   const server = options.tls
-    ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, (req, res) => handleHttp(req, res))
-    : http.createServer((req, res) => handleHttp(req, res));
+    ? https.createServer({ key: options.tls.key, cert: options.tls.cert, maxHeaderSize }, (req, res) => handleHttp(req, res))
+    : http.createServer({ maxHeaderSize }, (req, res) => handleHttp(req, res));
   server.on('connection', (socket: Socket) => {
     openSockets.add(socket);
     socket.once('close', () => openSockets.delete(socket));
