@@ -57,6 +57,8 @@ export class Heartbeat {
   }
 
   private tick(): void {
+    // A tick already queued when the interval was cleared must do nothing.
+    if (this.done || !this.timer) return;
     if (this.pinged && !this.heardSincePing) {
       this.stop();
       this.hooks.silent();
