@@ -89,7 +89,9 @@ export { parsePacketflixLink, isPacketflixLink, PacketflixLinkError } from './co
 export type { PacketflixLink } from './core/packetflix-link';
 
 // Proxies (HTTPS_PROXY / HTTP_PROXY / NO_PROXY)
-export { proxyForUrl, ProxyConnectError, ProxyUrlError } from './core/proxy-agent';
+export { proxyForUrl, noProxyMatches, parseProxyUrl, ConnectTunnelAgent, ProxyConnectError, ProxyUrlError } from './core/proxy-agent';
+export type { ProxySettings, ConnectTunnelAgentOptions } from './core/proxy-agent';
+export { DEFAULT_HEARTBEAT_MS } from './core/heartbeat';
 
 // Decoding: `decodePacket` for one packet; the `decode()` operator below for streams
 export {
@@ -153,3 +155,8 @@ export { bounded, BoundedStats } from './rx/bounded';
 export type { BoundedPolicy, BoundedOptions } from './rx/bounded';
 export { capturePull, capturePacketsPull } from './rx/pull';
 export type { CapturePull, CapturePullOptions, CapturePullStats } from './rx/pull';
+
+// Continuous capture: reconnect when the target comes back under its name, gaps marked in the stream
+export { captureFollow, followingTank, followRetry } from './rx/follow';
+export type { FollowOptions, FollowRetryOptions, FollowEvent } from './rx/follow';
+export { CaptureFollowError, TargetLeftError } from './core/follow-errors';
