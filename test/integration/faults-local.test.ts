@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { CaptureEnd } from '../../src/core/capture-source';
 import { DumpcapFailedError, TargetGoneError } from '../../src/core/local/errors';
@@ -12,27 +12,11 @@ import { capturePackets } from '../../src/rx/capture-packets';
 import { captureFollow } from '../../src/rx/follow';
 import type { FollowEvent } from '../../src/rx/follow';
 import { bedNamespace, requireBed, sendUdp } from '../support/testbed';
+import { childDumpcaps } from '../support/processes';
 
 const execFileAsync = promisify(execFile);
 const NS = 'csharg-fault-test';
 const STOP_TIMEOUT_MS = 3000;
-
-/** PIDs of this process's children that run dumpcap. */
-function childDumpcaps(): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (comm === 'dumpcap' && ppid === process.pid) pids.push(Number(entry));
-    } catch {
-      // exited while scanning
-    }
-  }
-  return pids;
-}
 
 async function until(what: string, condition: () => boolean, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;

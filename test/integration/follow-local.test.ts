@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +17,7 @@ import { newLocalSharkTank } from '../../src/core/local/local-shark-tank';
 import { captureFollow } from '../../src/rx/follow';
 import type { FollowEvent } from '../../src/rx/follow';
 import { requireBed, tsharkFields } from '../support/testbed';
+import { childDumpcaps } from '../support/processes';
 
 const execFileAsync = promisify(execFile);
 const NS = 'csharg-follow-test';
@@ -35,23 +36,6 @@ async function deleteNamespace(): Promise<void> {
 async function sendInNamespace(payloads: string[]): Promise<void> {
   const script = `const s=require('dgram').createSocket('udp4');const p=JSON.parse(process.argv[1]);let i=0;const next=()=>{if(i>=p.length)return s.close();s.send(p[i++],${PORT},'127.0.0.1',next)};next()`;
   await execFileAsync('ip', ['netns', 'exec', NS, process.execPath, '-e', script, JSON.stringify(payloads)], { timeout: 10_000 });
-}
-
-/** PIDs of this process's children that run dumpcap. */
-function childDumpcaps(): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (comm === 'dumpcap' && ppid === process.pid) pids.push(Number(entry));
-    } catch {
-      // exited while scanning
-    }
-  }
-  return pids;
 }
 
 async function until(what: string, condition: () => boolean, ms = 15_000): Promise<void> {

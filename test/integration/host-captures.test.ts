@@ -7,7 +7,6 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { newSharkTankOnHost } from '../../src/core/host-shark-tank';
@@ -16,25 +15,9 @@ import { startPacketflixStandin } from '../support/packetflix-standin';
 import type { PacketflixStandin } from '../support/packetflix-standin';
 import { bedNamespace, loadBed, REPO_ROOT, sendUdp, tsharkFields } from '../support/testbed';
 import type { BedEnv } from '../support/testbed';
+import { Collector } from '../support/collector';
 
 const execFileAsync = promisify(execFile);
-
-class Collector extends Writable {
-  readonly chunks: Buffer[] = [];
-  readonly started: Promise<void>;
-  private markStarted!: () => void;
-  constructor() {
-    super();
-    this.started = new Promise((resolve) => {
-      this.markStarted = resolve;
-    });
-  }
-  override _write(chunk: Buffer, _enc: BufferEncoding, callback: () => void): void {
-    this.chunks.push(chunk);
-    this.markStarted();
-    callback();
-  }
-}
 
 /** UDP datagrams to 127.0.0.1 inside a bed namespace: traffic on its loopback only. */
 async function sendLoopbackUdp(ns: string, port: number, count: number): Promise<void> {

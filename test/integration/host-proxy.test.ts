@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { CaptureHandshakeError, DiscoveryError } from '../../src/core/capture-errors';
 import { newSharkTankOnHost } from '../../src/core/host-shark-tank';
@@ -15,23 +14,7 @@ import type { ConnectProxy } from '../support/connect-proxy';
 import { startPacketflixStandin } from '../support/packetflix-standin';
 import type { PacketflixStandin } from '../support/packetflix-standin';
 import { loadBed, sendUdp, tsharkFields } from '../support/testbed';
-
-class Collector extends Writable {
-  readonly chunks: Buffer[] = [];
-  readonly started: Promise<void>;
-  private markStarted!: () => void;
-  constructor() {
-    super();
-    this.started = new Promise((resolve) => {
-      this.markStarted = resolve;
-    });
-  }
-  override _write(chunk: Buffer, _enc: BufferEncoding, callback: () => void): void {
-    this.chunks.push(chunk);
-    this.markStarted();
-    callback();
-  }
-}
+import { Collector } from '../support/collector';
 
 const PROXY_ENV = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'];
 

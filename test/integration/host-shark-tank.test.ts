@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { CaptureFailedError, DiscoveryError } from '../../src/core/capture-errors';
 import type { CaptureEnd } from '../../src/core/capture-source';
@@ -16,23 +15,7 @@ import { startPacketflixStandin } from '../support/packetflix-standin';
 import type { PacketflixStandin, StandinCapture } from '../support/packetflix-standin';
 import { bedNamespace, loadBed, sendUdp, tsharkFields } from '../support/testbed';
 import type { BedEnv } from '../support/testbed';
-
-class Collector extends Writable {
-  readonly chunks: Buffer[] = [];
-  readonly started: Promise<void>;
-  private markStarted!: () => void;
-  constructor() {
-    super();
-    this.started = new Promise((resolve) => {
-      this.markStarted = resolve;
-    });
-  }
-  override _write(chunk: Buffer, _enc: BufferEncoding, callback: () => void): void {
-    this.chunks.push(chunk);
-    this.markStarted();
-    callback();
-  }
-}
+import { Collector } from '../support/collector';
 
 async function dumpcapExits(capture: StandinCapture | undefined): Promise<void> {
   assert.ok(capture, 'the stand-in started no dumpcap');

@@ -6,7 +6,6 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { CaptureHandshakeError, DiscoveryError } from '../../src/core/capture-errors';
@@ -18,25 +17,9 @@ import type { ConnectProxy } from '../support/connect-proxy';
 import { startPacketflixStandin } from '../support/packetflix-standin';
 import type { PacketflixStandin } from '../support/packetflix-standin';
 import { loadBed, sendUdp, tsharkFields } from '../support/testbed';
+import { Collector } from '../support/collector';
 
 const execFileAsync = promisify(execFile);
-
-class Collector extends Writable {
-  readonly chunks: Buffer[] = [];
-  readonly started: Promise<void>;
-  private markStarted!: () => void;
-  constructor() {
-    super();
-    this.started = new Promise((resolve) => {
-      this.markStarted = resolve;
-    });
-  }
-  override _write(chunk: Buffer, _enc: BufferEncoding, callback: () => void): void {
-    this.chunks.push(chunk);
-    this.markStarted();
-    callback();
-  }
-}
 
 const openssl = (dir: string, args: string[]): Promise<unknown> => execFileAsync('openssl', args, { cwd: dir, timeout: 30_000 });
 

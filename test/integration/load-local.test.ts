@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +25,7 @@ import { capture } from '../../src/rx/shark-tank';
 import { stopAfter } from '../../src/rx/stop-after';
 import { bedNamespace, requireBed, sendUdp } from '../support/testbed';
 import type { BedEnv } from '../support/testbed';
+import { childDumpcaps } from '../support/processes';
 
 const execFileAsync = promisify(execFile);
 const SOAK = process.env.CSHARG_SOAK === '1';
@@ -50,23 +51,6 @@ function resourceCounts(): Map<string, number> {
   const counts = new Map<string, number>();
   for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
   return counts;
-}
-
-/** PIDs of this process's children that run dumpcap. */
-function childDumpcaps(): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (comm === 'dumpcap' && ppid === process.pid) pids.push(Number(entry));
-    } catch {
-      // exited while scanning
-    }
-  }
-  return pids;
 }
 
 async function until(what: string, condition: () => boolean, ms: number): Promise<void> {
