@@ -41,7 +41,7 @@ export = function register(RED: NodeAPI): void {
         for (const item of items) packets.next(item.packet);
         seen += items.length;
         passed += matched.length;
-        const single = !Buffer.isBuffer(msg.payload) && !Array.isArray(msg.payload);
+        const single = PacketIntake.isSingle(msg.payload);
         if (single && matched.length === 1) send(msg);
         else if (!single && matched.length > 0) send({ ...msg, payload: matched.map((p) => byPacket.get(p)) });
         matched = [];

@@ -13,6 +13,9 @@ import type { PacketPayload } from './packet-message';
 
 const LE = true;
 const NS_RESOLUTION = 9;
+/** bounds on per-node state that message contents decide (interface names, chunk streams) */
+const MAX_INTERFACES = 1024;
+const MAX_CHUNK_STREAMS = 256;
 
 export interface IntakePacket {
   readonly packet: DecodedPacket;
@@ -34,12 +37,14 @@ class RecordSection {
 
   packets(records: readonly ReturnType<typeof recordOf>[]): Packet[] {
     const blocks: Buffer[] = [];
-    if (!this.#started) {
-      blocks.push(encodeBlock({ kind: 'shb', littleEndian: LE, options: [], endOfOptions: true }, LE));
-      this.#started = true;
-    }
     for (const record of records) {
       const key = `${record.linkType}\0${record.interface ?? ''}`;
+      // a new section forgets the interfaces of the last one
+      if (!this.#started || (!this.#interfaces.has(key) && this.#interfaces.size >= MAX_INTERFACES)) {
+        blocks.push(encodeBlock({ kind: 'shb', littleEndian: LE, options: [], endOfOptions: true }, LE));
+        this.#interfaces.clear();
+        this.#started = true;
+      }
       let id = this.#interfaces.get(key);
       if (id === undefined) {
         id = this.#interfaces.size;
@@ -63,11 +68,17 @@ export class PacketIntake {
   readonly #chunkReaders = new Map<string, PcapngPacketReader>();
   readonly #records = new RecordSection();
 
+  /** Whether the payload is one packet (not a chunk, not a batch). */
+  static isSingle(payload: unknown): boolean {
+    return !Buffer.isBuffer(payload) && !Array.isArray(payload);
+  }
+
   packets(payload: unknown, stream = ''): IntakePacket[] {
     if (Buffer.isBuffer(payload)) {
       let reader = this.#chunkReaders.get(stream);
       if (!reader) {
         reader = new PcapngPacketReader();
+        if (this.#chunkReaders.size >= MAX_CHUNK_STREAMS) this.#chunkReaders.delete(this.#chunkReaders.keys().next().value!);
         this.#chunkReaders.set(stream, reader);
       }
       return reader.push(payload).map((p) => ({ packet: decode(p), payload: packetPayload(p) as unknown as Record<string, unknown>, fromChunk: true }));

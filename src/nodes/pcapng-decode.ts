@@ -38,7 +38,9 @@ export = function register(RED: NodeAPI): void {
         const packets = intake.packets(msg.payload, topic).map(decodedPayload);
         decoded += packets.length;
         if (packets.length > 0) {
-          if (output === 'batches') send({ ...msg, payload: packets });
+          // one packet in, one packet out; a batch or chunk as a batch or packet by packet
+          if (PacketIntake.isSingle(msg.payload)) send({ ...msg, payload: packets[0] });
+          else if (output === 'batches') send({ ...msg, payload: packets });
           else for (const payload of packets) send({ topic: msg.topic, payload });
         }
         node.status({ fill: 'green', shape: 'dot', text: RED._('pcapng-decode.status.decoded', { count: decoded }) });
