@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -130,6 +130,10 @@ describe('analysis nodes on real captures', () => {
       { id: 'udp-out', z: 'f1', type: 'helper' },
       { id: 'tcp-out', z: 'f1', type: 'helper' },
       { id: 'stats-out', z: 'f1', type: 'helper' },
+      // the same file as pcapng chunks (as the capture node's chunk output), decoded in batches
+      { id: 'chunk-decode', z: 'f1', type: 'pcapng-decode', output: 'batches', wires: [['chunk-filter']] },
+      { id: 'chunk-filter', z: 'f1', type: 'packet-filter', protocol: 'udp', dst: t2, port: String(UDP_PORT), wires: [['chunk-out']] },
+      { id: 'chunk-out', z: 'f1', type: 'helper' },
     ]);
     const udpOut = collect(mustGetNode('udp-out'));
     const tcpOut = collect(mustGetNode('tcp-out'));
@@ -162,6 +166,21 @@ describe('analysis nodes on real captures', () => {
     }
     // windows follow each other on packet time, each starting where the last ended
     windows.forEach((w, i) => { if (i > 0) assert.equal(w.start, windows[i - 1]!.start + 1000); });
+
+    // Chunks: batches in, the filter keeps the matching packets of each batch.
+    const chunkOut = collect(mustGetNode('chunk-out'));
+    let atFilter = 0;
+    mustGetNode('chunk-filter').on('input', (msg: NodeMessage) => { atFilter += (msg.payload as unknown[]).length; });
+    const bytes = readFileSync(file);
+    for (let o = 0; o < bytes.length; o += 4096) mustGetNode('chunk-decode').receive({ topic: 'file', payload: bytes.subarray(o, o + 4096) });
+    await until('every packet of the chunks at the filter', () => atFilter === total);
+    await delay(100); // the filter's last batch is on its way to `chunk-out`
+    const batches = chunkOut.map((m) => m.payload as DecodedMessagePacket[]);
+    assert.ok(batches.every((b) => Array.isArray(b) && b.length > 0), 'batches, none empty');
+    const fromChunks = batches.flat();
+    assert.equal(fromChunks.length, udpSent, 'the batches hold every datagram once');
+    assert.deepEqual(fromChunks.map((p) => p.timestampNs), udp.map((p) => p.timestampNs), 'in capture order, same timestamps as the replay');
+    assert.ok(fromChunks.every((p) => p.protocol === 'udp' && p.dstPort === UDP_PORT && Buffer.isBuffer(p.data)));
   });
 
   it('a real port scan, captured and replayed through packet-alert, raises exactly one alert with its evidence', { timeout: 180_000 }, async (t) => {
