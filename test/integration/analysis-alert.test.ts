@@ -4,8 +4,6 @@
 // speed, gives the same alert.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { Subject, firstValueFrom, lastValueFrom, map, tap, toArray } from 'rxjs';
 import { capture, newLocalSharkTank, packets, targets, toPcapngBytes } from '../../src/index';
 import type { Packet } from '../../src/index';
@@ -14,28 +12,11 @@ import type { DecodedPacket } from '../../src/core/decode';
 import type { Alert, AlertRule } from '../../src/core/analysis/alert-types';
 import { alertWhen } from '../../src/rx/alert';
 import { replayPcapng } from '../../src/rx/replay';
-import { bedAddress, bedNamespace, requireBed, sendUdp, tcpExchange } from '../support/testbed';
+import { bedAddress, bedNamespace, requireBed, sendUdp, tcpExchange, portScan } from '../support/testbed';
 
-const execFileAsync = promisify(execFile);
 
 const SCAN_FIRST_PORT = 21000;
 const SCAN_PORTS = 200;
-
-// Runs in t1's namespace: one connect per port, each socket destroyed on its outcome or after
-// 300 ms; the process ends once all are done (and within 10 s in any case).
-const SCANNER = `
-const net = require('node:net');
-const [host, first, count] = process.argv.slice(1);
-let done = 0;
-setTimeout(() => process.exit(2), 10000).unref();
-for (let i = 0; i < Number(count); i++) {
-  const s = net.connect({ host, port: Number(first) + i });
-  let over = false;
-  const end = () => { if (over) return; over = true; s.destroy(); if (++done === Number(count)) process.exit(0); };
-  s.setTimeout(300, end);
-  s.on('error', end);
-  s.on('connect', end);
-}`;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -69,7 +50,7 @@ test('a real port scan from t1 to t2 raises one port-scan alert; ordinary UDP an
 
   scanStarted = true;
   const scanStart = Date.now();
-  await execFileAsync('nsenter', [`--net=/run/netns/${bedNamespace(bed, 't1').name}`, process.execPath, '-e', SCANNER, bedAddress(bed, 't2'), String(SCAN_FIRST_PORT), String(SCAN_PORTS)], { timeout: 20_000 });
+  await portScan(bed, { from: 't1', to: 't2', firstPort: SCAN_FIRST_PORT, count: SCAN_PORTS });
   await sleep(1000);
   stop.next();
   await done;

@@ -5,12 +5,10 @@
 // with JSON-safe evidence; rules that cannot work reach a Catch node.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
-import { promisify } from 'node:util';
 import type { TestContext } from 'node:test';
 import replayNode from '../../src/nodes/pcapng-replay';
 import decodeNode from '../../src/nodes/pcapng-decode';
@@ -20,32 +18,15 @@ import alertNode from '../../src/nodes/packet-alert';
 import type { NodeMessage } from '../../src/nodes/node-red-api';
 import { collect, delay, helper, mustGetNode, nextMessage, waitForStatus } from '../support/nodered';
 import type { TestNode } from '../support/nodered';
-import { bedAddress, bedNamespace, dumpcapCapture, requireBed, sendUdp, tcpExchange, tsharkFields } from '../support/testbed';
+import { bedAddress, bedNamespace, dumpcapCapture, requireBed, sendUdp, tcpExchange, tsharkFields, portScan } from '../support/testbed';
 import type { BedEnv } from '../support/testbed';
 
-const execFileAsync = promisify(execFile);
 const NODES = [replayNode, decodeNode, filterNode, statsNode, alertNode];
 
 const UDP_PORT = 27001;
 const TCP_PORT = 27002;
 const SCAN_FIRST_PORT = 27100;
 const SCAN_PORTS = 200;
-
-// Runs in t1's namespace: one connect per port, each socket destroyed on its outcome or after
-// 300 ms; the process ends once all are done (and within 10 s in any case).
-const SCANNER = `
-const net = require('node:net');
-const [host, first, count] = process.argv.slice(1);
-let done = 0;
-setTimeout(() => process.exit(2), 10000).unref();
-for (let i = 0; i < Number(count); i++) {
-  const s = net.connect({ host, port: Number(first) + i });
-  let over = false;
-  const end = () => { if (over) return; over = true; s.destroy(); if (++done === Number(count)) process.exit(0); };
-  s.setTimeout(300, end);
-  s.on('error', end);
-  s.on('connect', end);
-}`;
 
 interface DecodedMessagePacket {
   protocol: string; src: string | null; dst: string | null; srcPort: number | null; dstPort: number | null;
@@ -189,7 +170,7 @@ describe('analysis nodes on real captures', () => {
     const t1 = bedAddress(bed, 't1');
     const t2 = bedAddress(bed, 't2');
     const file = await recordT2(t, bed, `tcp portrange ${SCAN_FIRST_PORT}-${SCAN_FIRST_PORT + SCAN_PORTS - 1}`, async () => {
-      await execFileAsync('nsenter', [`--net=/run/netns/${bedNamespace(bed, 't1').name}`, process.execPath, '-e', SCANNER, t2, String(SCAN_FIRST_PORT), String(SCAN_PORTS)], { timeout: 20_000 });
+      await portScan(bed, { from: 't1', to: 't2', firstPort: SCAN_FIRST_PORT, count: SCAN_PORTS });
     });
     const synsInFile = await tsharkFields(file, ['tcp.dstport'], ['-Y', 'tcp.flags.syn == 1 && tcp.flags.ack == 0']);
     assert.ok(synsInFile.length >= SCAN_PORTS, `every scan SYN was recorded (${synsInFile.length})`);

@@ -188,3 +188,29 @@ export async function tsharkFields(file: string, fields: string[], extra: string
   const { stdout } = await execFileAsync('/usr/bin/tshark', args, { maxBuffer: 256 * 1024 * 1024 });
   return stdout.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t'));
 }
+
+// Runs in a bed namespace: one TCP connect per port, each socket destroyed on its outcome or after
+// 300 ms; the process ends once all are done (and within 10 s in any case).
+const PORT_SCANNER = `
+const net = require('node:net');
+const [host, first, count] = process.argv.slice(1);
+let done = 0;
+setTimeout(() => process.exit(2), 10000).unref();
+for (let i = 0; i < Number(count); i++) {
+  const s = net.connect({ host, port: Number(first) + i });
+  let over = false;
+  const end = () => { if (over) return; over = true; s.destroy(); if (++done === Number(count)) process.exit(0); };
+  s.setTimeout(300, end);
+  s.on('error', end);
+  s.on('connect', end);
+}`;
+
+/** A real, bounded TCP SYN scan from one bed host to `count` ports of another's address. */
+export async function portScan(bed: BedEnv, opts: { from: string; to: string; firstPort: number; count: number }): Promise<void> {
+  if (opts.count < 1 || opts.count > 1000) throw new RangeError('portScan: count must be 1..1000');
+  await execFileAsync(
+    'nsenter',
+    [`--net=/run/netns/${bedNamespace(bed, opts.from).name}`, process.execPath, '-e', PORT_SCANNER, bedAddress(bed, opts.to), String(opts.firstPort), String(opts.count)],
+    { timeout: 20_000 },
+  );
+}
