@@ -7,7 +7,7 @@ import { CaptureRun } from './capture-run';
 import { captureSettings } from './capture-settings';
 import type { CaptureSettings } from './capture-settings';
 import { isEdgesharkHostNode } from './host-node';
-import { asError, errorStatus, errorText } from './error-status';
+import { asError, errorStatus, rejectConfiguration } from './error-status';
 import { messageTarget, withProcessName } from './message-target';
 import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './node-red-api';
 
@@ -28,9 +28,7 @@ export = function register(RED: NodeAPI): void {
       if (!isEdgesharkHostNode(host)) throw new Error(RED._('edgeshark-capture.errors.no-host'));
       settings = captureSettings(def);
     } catch (err) {
-      node.status(errorStatus(err));
-      node.error(errorText(err), {});
-      node.on('input', (_msg: NodeMessage, _send: SendFunction, done: DoneFunction) => done(asError(err)));
+      rejectConfiguration(node, err);
       return;
     }
 

@@ -1,7 +1,7 @@
 // The edgeshark-targets node: the host's capture targets, on input or every N seconds, filtered by
 // kind and by a name pattern. Each target can go straight into a capture node's msg.target.
 import type { Target } from '../core/target';
-import { asError, errorStatus, errorText } from './error-status';
+import { asError, errorStatus, rejectConfiguration } from './error-status';
 import { isEdgesharkHostNode } from './host-node';
 import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './node-red-api';
 import { TARGET_KINDS, kindOf, targetLabel } from './target-kind';
@@ -39,9 +39,7 @@ export = function register(RED: NodeAPI): void {
       intervalMs = Math.round(Number(def.interval || 0) * 1000);
       if (!Number.isFinite(intervalMs) || intervalMs < 0) throw new RangeError(`interval: expected seconds >= 0, got ${JSON.stringify(def.interval)}`);
     } catch (err) {
-      node.status(errorStatus(err));
-      node.error(errorText(err), {});
-      node.on('input', (_msg: NodeMessage, _send: SendFunction, done: DoneFunction) => done(asError(err)));
+      rejectConfiguration(node, err);
       return;
     }
     const kinds = kindsOf(def);

@@ -1,7 +1,7 @@
 // Errors as a node shows them: a short status text under the node (the full reason goes to the
 // log and to Catch nodes).
 import { CshargError } from '../core/errors';
-import type { NodeStatus } from './node-red-api';
+import type { NodeStatus, RuntimeNode } from './node-red-api';
 
 const MAX_STATUS_TEXT = 60;
 
@@ -19,4 +19,14 @@ export function errorStatus(err: unknown): NodeStatus {
 
 export function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * A configuration the node cannot run with: shown under the node and logged at deploy, and every
+ * message that arrives later finishes with the same error, so that Catch nodes see it too.
+ */
+export function rejectConfiguration(node: RuntimeNode, err: unknown): void {
+  node.status(errorStatus(err));
+  node.error(errorText(err), {});
+  node.on('input', (_msg, _send, done) => done(asError(err)));
 }

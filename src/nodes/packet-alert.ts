@@ -7,7 +7,7 @@ import type { Alert } from '../core/analysis/alert-types';
 import type { DecodedPacket } from '../core/decode';
 import { alertWhen } from '../rx/alert';
 import { alertRuleOf } from './alert-rule-fields';
-import { asError, errorStatus, errorText } from './error-status';
+import { asError, errorStatus, errorText, rejectConfiguration } from './error-status';
 import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './node-red-api';
 import { PacketIntake, decodedPayload } from './packet-intake';
 import type { IntakePacket } from './packet-intake';
@@ -42,9 +42,7 @@ export = function register(RED: NodeAPI): void {
         },
       });
     } catch (err) {
-      node.status(errorStatus(err));
-      node.error(errorText(err), {});
-      node.on('input', (_msg: NodeMessage, _send: SendFunction, done: DoneFunction) => done(asError(err)));
+      rejectConfiguration(node, err);
       return;
     }
     const intake = new PacketIntake();

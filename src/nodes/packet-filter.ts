@@ -5,7 +5,7 @@ import { Subject } from 'rxjs';
 import type { Subscription } from 'rxjs';
 import type { DecodedPacket } from '../core/decode';
 import { matchPackets } from '../rx/select';
-import { asError, errorStatus, errorText } from './error-status';
+import { asError, errorStatus, rejectConfiguration } from './error-status';
 import { filterCriteria } from './filter-criteria';
 import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './node-red-api';
 import { PacketIntake } from './packet-intake';
@@ -24,9 +24,7 @@ export = function register(RED: NodeAPI): void {
     try {
       subscription = packets.pipe(matchPackets(filterCriteria(def))).subscribe((p) => matched.push(p));
     } catch (err) {
-      node.status(errorStatus(err));
-      node.error(errorText(err), {});
-      node.on('input', (_msg: NodeMessage, _send: SendFunction, done: DoneFunction) => done(asError(err)));
+      rejectConfiguration(node, err);
       return;
     }
     const intake = new PacketIntake();

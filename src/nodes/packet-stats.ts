@@ -4,7 +4,7 @@
 // msg.topic "flush" sends the window still open (so does a pause of twice the window length).
 import { zip } from 'rxjs';
 import { windowStats, topTalkers } from '../rx/stats';
-import { asError, errorStatus, errorText } from './error-status';
+import { asError, errorStatus, errorText, rejectConfiguration } from './error-status';
 import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './node-red-api';
 import { PacketIntake } from './packet-intake';
 import { WindowPipeline } from './window-pipeline';
@@ -33,9 +33,7 @@ export = function register(RED: NodeAPI): void {
       windowStats(windowMs);
       topTalkers(windowMs, k);
     } catch (err) {
-      node.status(errorStatus(err));
-      node.error(errorText(err), {});
-      node.on('input', (_msg: NodeMessage, _send: SendFunction, done: DoneFunction) => done(asError(err)));
+      rejectConfiguration(node, err);
       return;
     }
     const intake = new PacketIntake();

@@ -1,7 +1,7 @@
 // The pcapng-decode node: pcapng chunks, packets or batches in; packets with their decoded fields
 // (protocol, addresses, ports, TCP flags, VLANs, ICMP, DNS names, malformed reasons) out, one
 // message per packet or one batch per incoming message.
-import { asError, errorStatus, errorText } from './error-status';
+import { asError, errorStatus, rejectConfiguration } from './error-status';
 import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './node-red-api';
 import { PacketIntake, decodedPayload } from './packet-intake';
 
@@ -24,9 +24,7 @@ export = function register(RED: NodeAPI): void {
     try {
       output = outputOf(def.output);
     } catch (err) {
-      node.status(errorStatus(err));
-      node.error(errorText(err), {});
-      node.on('input', (_msg: NodeMessage, _send: SendFunction, done: DoneFunction) => done(asError(err)));
+      rejectConfiguration(node, err);
       return;
     }
     const intake = new PacketIntake();

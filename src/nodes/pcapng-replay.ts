@@ -3,7 +3,7 @@
 // another file); msg.topic "stop" stops a replay.
 import type { Subscription } from 'rxjs';
 import { replayPcapng } from '../rx/replay';
-import { asError, errorStatus, errorText } from './error-status';
+import { asError, errorStatus, rejectConfiguration } from './error-status';
 import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './node-red-api';
 import { packetPayload } from './packet-message';
 
@@ -25,9 +25,7 @@ export = function register(RED: NodeAPI): void {
     try {
       speed = speedOf(def.speed);
     } catch (err) {
-      node.status(errorStatus(err));
-      node.error(errorText(err), {});
-      node.on('input', (_msg: NodeMessage, _send: SendFunction, done: DoneFunction) => done(asError(err)));
+      rejectConfiguration(node, err);
       return;
     }
     const configured = typeof def.filename === 'string' ? def.filename.trim() : '';

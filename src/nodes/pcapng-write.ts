@@ -1,7 +1,7 @@
 // The pcapng-write node: packets (chunks, packets, batches or blocks from a capture node) into a
 // pcapng file, rotating by size or time; each closed file leaves as a message.
 // msg.topic "rotate" closes the current file now (the next packet opens the next one).
-import { asError, errorStatus, errorText } from './error-status';
+import { asError, errorStatus, errorText, rejectConfiguration } from './error-status';
 import { MessagePackets } from './message-packets';
 import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './node-red-api';
 import { RotatingPcapngFile } from './pcapng-file';
@@ -29,9 +29,7 @@ export = function register(RED: NodeAPI): void {
         node.send({ topic: 'closed', payload: closed.file, packets: closed.packets, bytes: closed.bytes });
       });
     } catch (err) {
-      node.status(errorStatus(err));
-      node.error(errorText(err), {});
-      node.on('input', (_msg: NodeMessage, _send: SendFunction, done: DoneFunction) => done(asError(err)));
+      rejectConfiguration(node, err);
       return;
     }
     const reader = new MessagePackets();
