@@ -6,8 +6,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 [ "$(id -u)" = 0 ] || { echo "quickstart: run as root (the test bed creates network namespaces)" >&2; exit 1; }
-bash scripts/edgeshark-testbed.sh deps
-[ -d node_modules ] || npm ci --no-audit --no-fund
+[ -d node_modules ] || bash scripts/install.sh
 npm run --silent build
 bash scripts/edgeshark-testbed.sh up
 

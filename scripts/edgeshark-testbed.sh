@@ -18,8 +18,11 @@ readonly PREFIX=csharg
 readonly STATE_DIR=${CSHARG_TESTBED_STATE:-/run/csharg-testbed}
 readonly CACHE_DIR=${CSHARG_TESTBED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/csharg-testbed}
 readonly PACKETFLIX_VERSION=v0.9.7
-readonly GOSTWIRE_VERSION=v2.6.1
+readonly GOSTWIRE_VERSION=v2.4.1
+readonly CSHARG_GO_VERSION=v1.0.2
 readonly SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# The offline build recipe this project's machines have (read-only, beside the repository).
+readonly SHARED_EDGESHARK=${CSHARG_SHARED_EDGESHARK:-$(cd "$SCRIPT_DIR/../.." && pwd)/shared/edgeshark}
 
 # Target namespaces: short name, address, hub-side address. Each link is its own /30.
 readonly TARGETS=(t1 t2 t3 t4)
@@ -33,6 +36,8 @@ readonly EMPTY_NS=${PREFIX}-empty
 readonly HUB_NS=${PREFIX}-hub
 
 log() { printf 'testbed: %s\n' "$*" >&2; }
+# Go's official installer puts it here, not on PATH for every shell.
+[ -x /usr/local/go/bin/go ] && ! command -v go >/dev/null && PATH=$PATH:/usr/local/go/bin
 die() { printf 'testbed: error: %s\n' "$*" >&2; exit 1; }
 
 need_root() { [ "$(id -u)" = 0 ] || die "must run as root (it creates network namespaces)"; }
@@ -67,43 +72,67 @@ cmd_deps() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# Builds Packetflix and Gostwire once into the cache. The Go module proxy is the only source; when it
-# refuses a module, the reason is recorded and the bed comes up without services (env says so).
+# Builds Packetflix, Gostwire and Siemens' csharg (the reference client, as csharg-go) once into the
+# cache. With ../shared/edgeshark beside the repository (this project's machines, where the public Go
+# module proxy refuses Siemens' modules) its build.sh builds them offline from a local module proxy;
+# elsewhere (a user's machine on the internet) they come from the public Go module proxy. When the
+# build fails the reason is recorded: `env` reports it, and with CI=true `up` fails with it.
 build_services() {
-  local bin=$CACHE_DIR/bin reasons=()
+  local bin=$CACHE_DIR/bin reasons=() out
   mkdir -p "$bin" "$STATE_DIR"
-  local pf=$bin/packetflix-$PACKETFLIX_VERSION gw=$bin/gostwire-$GOSTWIRE_VERSION
-  if [ ! -x "$pf" ]; then
-    log "building Packetflix $PACKETFLIX_VERSION from the Go module proxy"
-    local tmp out
+  local pf=$bin/packetflix-$PACKETFLIX_VERSION gw=$bin/gostwire-$GOSTWIRE_VERSION cg=$bin/csharg-go-$CSHARG_GO_VERSION
+  if [ -x "$pf" ] && [ -x "$gw" ] && [ -x "$cg" ]; then
+    rm -f "$STATE_DIR/services-unavailable"
+    return 0
+  fi
+  command -v go >/dev/null || reasons+=("Go is not installed: the Edgeshark services are built from source (https://go.dev/dl)")
+  if [ ${#reasons[@]} = 0 ] && [ -x "$SHARED_EDGESHARK/build.sh" ]; then
+    log "building Packetflix $PACKETFLIX_VERSION, Gostwire $GOSTWIRE_VERSION, csharg $CSHARG_GO_VERSION with $SHARED_EDGESHARK/build.sh"
+    local tmp
     tmp=$(mktemp -d)
-    if out=$(GOBIN=$tmp go install -tags osusergo,netgo "github.com/siemens/packetflix@$PACKETFLIX_VERSION" 2>&1); then
+    if out=$(bash "$SHARED_EDGESHARK/build.sh" "$tmp" 2>&1); then
       mv "$tmp/packetflix" "$pf"
+      mv "$tmp/gostwire" "$gw"
+      mv "$tmp/csharg-go" "$cg"
     else
-      reasons+=("Packetflix $PACKETFLIX_VERSION could not be built: $(printf '%s' "$out" | tr '\n' ' ' | cut -c1-300)")
+      reasons+=("$SHARED_EDGESHARK/build.sh failed: $(printf '%s' "$out" | tail -n 5 | tr '\n' ' ' | cut -c1-400)")
     fi
     rm -rf "$tmp"
-  fi
-  if [ ! -x "$gw" ]; then
-    log "building Gostwire $GOSTWIRE_VERSION from the Go module proxy"
-    local mod out
-    mod=$(mktemp -d)
-    if out=$(cd "$mod" && go mod init example.invalid/gwbuild 2>&1 &&
-      go mod edit -replace=github.com/mattn/go-sqlite3=github.com/mattn/go-sqlite3@v1.14.12 2>&1 &&
-      go get "github.com/siemens/ghostwire/v2/cmd/gostwire@$GOSTWIRE_VERSION" 2>&1 &&
-      go build -tags osusergo,netgo,sqlite_omit_load_extension -o "$gw" github.com/siemens/ghostwire/v2/cmd/gostwire 2>&1); then
-      :
-    else
-      reasons+=("Gostwire $GOSTWIRE_VERSION could not be built: $(printf '%s' "$out" | tr '\n' ' ' | cut -c1-300)")
-    fi
-    rm -rf "$mod"
+  elif [ ${#reasons[@]} = 0 ]; then
+    build_from_public_proxy "$pf" "$gw" "$cg"
   fi
   if [ ${#reasons[@]} -gt 0 ]; then
     printf '%s\n' "${reasons[@]}" >"$STATE_DIR/services-unavailable"
-    log "Edgeshark services unavailable (the Go module proxy did not serve them); 'status' shows why"
+    log "Edgeshark services unavailable; 'status' shows why"
   else
     rm -f "$STATE_DIR/services-unavailable"
   fi
+}
+
+# The same three programs from the public Go module proxy (needs the internet). Appends to the
+# caller's `reasons` on failure.
+build_from_public_proxy() {
+  local pf=$1 gw=$2 cg=$3 tmp out
+  tmp=$(mktemp -d)
+  log "building Packetflix $PACKETFLIX_VERSION and csharg $CSHARG_GO_VERSION from the Go module proxy"
+  if out=$(GOBIN=$tmp go install -tags osusergo,netgo "github.com/siemens/packetflix@$PACKETFLIX_VERSION" 2>&1 &&
+    GOBIN=$tmp go install "github.com/siemens/csharg/cmd/csharg@$CSHARG_GO_VERSION" 2>&1); then
+    mv "$tmp/packetflix" "$pf"
+    mv "$tmp/csharg" "$cg"
+  else
+    reasons+=("Packetflix $PACKETFLIX_VERSION or csharg $CSHARG_GO_VERSION could not be built: $(printf '%s' "$out" | tr '\n' ' ' | cut -c1-300)")
+  fi
+  log "building Gostwire $GOSTWIRE_VERSION from the Go module proxy"
+  # Gostwire needs a replace for go-sqlite3, which go install refuses: a throw-away module builds it.
+  if out=$(cd "$tmp" && go mod init example.invalid/gwbuild 2>&1 &&
+    go mod edit -replace=github.com/mattn/go-sqlite3=github.com/mattn/go-sqlite3@v1.14.12 2>&1 &&
+    go get "github.com/siemens/ghostwire/v2/cmd/gostwire@$GOSTWIRE_VERSION" 2>&1 &&
+    go build -tags osusergo,netgo,sqlite_omit_load_extension -o "$gw" github.com/siemens/ghostwire/v2/cmd/gostwire 2>&1); then
+    :
+  else
+    reasons+=("Gostwire $GOSTWIRE_VERSION could not be built: $(printf '%s' "$out" | tr '\n' ' ' | cut -c1-300)")
+  fi
+  rm -rf "$tmp"
 }
 
 ensure_ns() {
@@ -189,6 +218,10 @@ cmd_up() {
     ensure_service_ns "$s"
     start_services "$s"
   done
+  # CI never passes by skipping: services that could not be built fail the run, with the reason.
+  if [ "${CI:-}" = true ] && [ -s "$STATE_DIR/services-unavailable" ]; then
+    die "the Edgeshark services are not running (CI=true needs them): $(cat "$STATE_DIR/services-unavailable")"
+  fi
   log "up"
 }
 
@@ -225,7 +258,8 @@ cmd_down() {
 
 cmd_env() {
   need_root
-  node "$SCRIPT_DIR/testbed-env.mjs" "$STATE_DIR" "$PREFIX" "$PACKETFLIX_VERSION" "$GOSTWIRE_VERSION"
+  node "$SCRIPT_DIR/testbed-env.mjs" "$STATE_DIR" "$PREFIX" "$PACKETFLIX_VERSION" "$GOSTWIRE_VERSION" \
+    "$CSHARG_GO_VERSION" "$CACHE_DIR/bin/csharg-go-$CSHARG_GO_VERSION"
 }
 
 cmd_status() {

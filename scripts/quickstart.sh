@@ -10,12 +10,13 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 [ "$(id -u)" = 0 ] || { echo "quickstart: run as root (the test bed creates network namespaces)" >&2; exit 1; }
+# The user's own npm, not node-red's npm 10 that `npm run` puts first on PATH (see scripts/install.sh).
+PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -v '/node_modules/\.bin/*$' | paste -sd: -)
 flow=examples/flows/${CSHARG_QUICKSTART_FLOW:-packets-per-second}.json
 port=${CSHARG_QUICKSTART_PORT:-1880}
 [ -f "$flow" ] || { echo "quickstart: no example flow $flow (see examples/flows/)" >&2; exit 1; }
 
-bash scripts/edgeshark-testbed.sh deps
-[ -d node_modules ] || npm ci --no-audit --no-fund
+[ -d node_modules ] || bash scripts/install.sh
 npm run --silent build
 bash scripts/edgeshark-testbed.sh up
 

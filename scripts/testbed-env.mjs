@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 
-const [stateDir, prefix, packetflixVersion, gostwireVersion] = process.argv.slice(2);
+const [stateDir, prefix, packetflixVersion, gostwireVersion, cshargGoVersion, cshargGoPath] = process.argv.slice(2);
 
 function readPid(file) {
   try {
@@ -45,19 +45,35 @@ const namespaces = names.map((name) => {
 
 const unavailableFile = `${stateDir}/services-unavailable`;
 const reason = existsSync(unavailableFile) ? readFileSync(unavailableFile, 'utf8').trim() : null;
-const hosts = namespaces
+// What a running service says of itself: Packetflix's /version (upstream never bumped it past
+// 0.9.6) and Gostwire's creator-version in the discovery metadata. Null when it does not answer.
+async function reported(url, pick) {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(20_000) });
+    return res.ok ? (pick(await res.json()) ?? null) : null;
+  } catch {
+    return null;
+  }
+}
+
+const hosts = await Promise.all(namespaces
   .filter((n) => n.role === 'service')
-  .map((n) => {
+  .map(async (n) => {
     const eth0 = n.interfaces.find((i) => i.name === 'eth0');
     const address = eth0?.addresses[0]?.split('/')[0] ?? null;
+    const url = address ? `http://${address}:5001` : null;
+    const packetflixPid = readPid(`${stateDir}/${n.host}.packetflix.pid`);
+    const gostwirePid = readPid(`${stateDir}/${n.host}.gostwire.pid`);
     return {
       name: n.host,
       namespace: n.name,
-      url: address ? `http://${address}:5001` : null,
-      packetflixPid: readPid(`${stateDir}/${n.host}.packetflix.pid`),
-      gostwirePid: readPid(`${stateDir}/${n.host}.gostwire.pid`),
+      url,
+      packetflixPid,
+      gostwirePid,
+      packetflixReports: url && packetflixPid ? await reported(`${url}/version`, (v) => v.version) : null,
+      gostwireReports: url && gostwirePid ? await reported(`${url}/discover/mobyshark`, (d) => d.metadata?.['creator-version']) : null,
     };
-  });
+  }));
 
 const env = {
   stateDir,
@@ -67,6 +83,8 @@ const env = {
     packetflixVersion,
     gostwireVersion,
     hosts,
+    // Siemens' own csharg, the reference client the differential tests run beside ours.
+    cshargGo: { version: cshargGoVersion, path: existsSync(cshargGoPath) ? cshargGoPath : null },
   },
   namespaces,
 };

@@ -9,6 +9,13 @@ import path from 'node:path';
 import { discoverLocalTargets } from '../../src/core/local/discovery';
 import { newLocalSharkTank } from '../../src/core/local/local-shark-tank';
 import { requireBed } from '../support/testbed';
+import type { BedEnv } from '../support/testbed';
+
+/** The PIDs of the real services running in a bed service namespace (none when they do not run). */
+function servicePids(bed: BedEnv, host: string): number[] {
+  const h = bed.services.hosts.find((x) => x.name === host);
+  return [h?.gostwirePid, h?.packetflixPid].filter((p): p is number => typeof p === 'number');
+}
 
 function commOf(pid: number): string {
   return readFileSync(`/proc/${pid}/comm`, 'utf8').trimEnd();
@@ -33,6 +40,12 @@ test('every bed namespace is a target with its inode, type, name, pid, start tim
       assert.equal(target.pid, ns.keeperPid);
       const stat = readFileSync(`/proc/${ns.keeperPid}/stat`, 'utf8');
       assert.equal(target.starttime, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]));
+    } else if (ns.role === 'service' && servicePids(bed, ns.host).length > 0) {
+      // With the real Gostwire and Packetflix running in it, a service namespace is process-owned:
+      // named after its leading (oldest) process, one of the two services.
+      assert.equal(target.type, 'proc', ns.name);
+      assert.ok(servicePids(bed, ns.host).includes(target.pid ?? -1), `${ns.name} is led by ${target.name}`);
+      assert.equal(target.name, `${commOf(target.pid!)}(${target.pid})`);
     } else {
       assert.equal(target.type, 'bindmount', ns.name);
       assert.equal(target.name, `/run/netns/${ns.name}`);

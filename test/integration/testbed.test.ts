@@ -6,7 +6,7 @@ import { createWriteStream, mkdtempSync, readlinkSync, rmSync, statSync } from '
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { bedAddress, bedNamespace, dumpcapCapture, requireBed, sendUdp, tcpExchange, tsharkFields } from '../support/testbed';
+import { bedAddress, bedNamespace, dumpcapCapture, requireBed, requireServices, sendUdp, tcpExchange, tsharkFields } from '../support/testbed';
 
 test('each target namespace is a kernel netns held by its keeper process', async (t) => {
   const bed = await requireBed(t);
@@ -55,4 +55,23 @@ test('a TCP exchange of 1 MB crosses the hub between t1 and t2', async (t) => {
   if (!bed) return;
   const r = await tcpExchange({ from: 't1', to: 't2', bytes: 1_000_000 });
   assert.deepEqual(r, { sent: 1_000_000, received: 1_000_000 });
+});
+
+test('the real Packetflix and Gostwire run in both service namespaces and report their versions', async (t) => {
+  const bed = await requireServices(t);
+  if (!bed) return;
+  assert.equal(bed.services.packetflixVersion, 'v0.9.7');
+  assert.equal(bed.services.gostwireVersion, 'v2.4.1');
+  assert.equal(bed.services.hosts.length, 2);
+  for (const host of bed.services.hosts) {
+    for (const pid of [host.packetflixPid, host.gostwirePid]) {
+      assert.ok(pid, `${host.name}: a service is not running`);
+      // Each service lives in its host's namespace, not in this machine's.
+      assert.equal(readlinkSync(`/proc/${pid}/ns/net`), `net:[${bedNamespace(bed, host.name).netns}]`);
+    }
+    // What the binaries say of themselves (Packetflix v0.9.7 still reports 0.9.6).
+    assert.match(host.packetflixReports ?? '', /^0\.9\.\d+$/);
+    assert.match(host.gostwireReports ?? '', /^2\.4\./);
+  }
+  assert.ok(bed.services.cshargGo.path, 'csharg-go was not built');
 });

@@ -39,6 +39,10 @@ export interface BedServiceHost {
   url: string | null;
   packetflixPid: number | null;
   gostwirePid: number | null;
+  /** what Packetflix's /version says (0.9.6 for v0.9.7: upstream never bumped it) */
+  packetflixReports: string | null;
+  /** Gostwire's creator-version in the discovery metadata */
+  gostwireReports: string | null;
 }
 
 export interface BedEnv {
@@ -49,6 +53,8 @@ export interface BedEnv {
     packetflixVersion: string;
     gostwireVersion: string;
     hosts: BedServiceHost[];
+    /** Siemens' csharg (the reference client), built with the services */
+    cshargGo: { version: string; path: string | null };
   };
   namespaces: BedNamespace[];
 }
@@ -85,6 +91,37 @@ export async function loadBed(): Promise<BedEnv> {
   const bed = await cached;
   if (typeof bed === 'string') throw new Error(`test bed prerequisite missing: ${bed}`);
   return bed;
+}
+
+/** A bed whose real Edgeshark services (both hosts) run; skipped outside CI, failed in CI otherwise. */
+export async function requireServices(t: TestContext): Promise<BedEnv | undefined> {
+  const bed = await requireBed(t);
+  if (!bed) return undefined;
+  if (bed.services.available) return bed;
+  const why = `the real Edgeshark services are not running: ${bed.services.reason ?? 'not started'} (scripts/edgeshark-testbed.sh up)`;
+  if (isCI) throw new Error(`test bed prerequisite missing (CI=true never skips): ${why}`);
+  t.skip(why);
+  return undefined;
+}
+
+/** The bed's services; throws when they do not run (for before() hooks and benchmarks). */
+export async function loadServices(): Promise<BedEnv> {
+  const bed = await loadBed();
+  if (!bed.services.available) throw new Error(`the real Edgeshark services are not running: ${bed.services.reason ?? 'not started'}`);
+  return bed;
+}
+
+/** The URL of a bed service host's real Packetflix (`svc1` or `svc2`). */
+export function serviceUrl(bed: BedEnv, host: 'svc1' | 'svc2' = 'svc1'): string {
+  const url = bed.services.hosts.find((h) => h.name === host)?.url;
+  if (!url) throw new Error(`the test bed has no service host "${host}"`);
+  return url;
+}
+
+/** The path of Siemens' csharg (csharg-go); throws when it was not built. */
+export function cshargGoPath(bed: BedEnv): string {
+  if (!bed.services.cshargGo.path) throw new Error('csharg-go was not built (scripts/edgeshark-testbed.sh up builds it with the services)');
+  return bed.services.cshargGo.path;
 }
 
 export function bedNamespace(bed: BedEnv, host: string): BedNamespace {
