@@ -16,3 +16,43 @@ export function childDumpcaps(): number[] {
   }
   return pids;
 }
+
+/** A dumpcap run by a real Packetflix: its PID and its command line (`-i`, `-f`, `-p` …). */
+export interface ServiceDumpcap {
+  pid: number;
+  args: string[];
+}
+
+/**
+ * The dumpcap processes a real Packetflix (by its PID) is running now, with their arguments: what
+ * the server made of a capture request, read from /proc (the server tells no client this).
+ */
+export function packetflixDumpcaps(packetflixPid: number): ServiceDumpcap[] {
+  const found: ServiceDumpcap[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = parseProcStat(readFileSync(`/proc/${entry}/stat`, 'utf8'));
+      if (stat.comm !== 'dumpcap' || stat.ppid !== packetflixPid) continue;
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter((a) => a.length > 0);
+      found.push({ pid: Number(entry), args });
+    } catch {
+      // exited while scanning
+    }
+  }
+  return found;
+}
+
+/** Resolves once `pid` has exited; rejects after `ms`. */
+export async function processGone(pid: number, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`process ${pid} still runs after ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

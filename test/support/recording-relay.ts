@@ -1,0 +1,78 @@
+// A TCP relay in front of a real service that records the start of what each client sent: the
+// HTTP request line and headers (e.g. `Authorization`, `Clustershark-*`), which the real
+// Packetflix accepts but never echoes. Bytes pass through unchanged in both directions; it is a
+// window onto the wire, not a stand-in. Listens on 127.0.0.1 only.
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+
+export interface RelayedRequest {
+  /** e.g. `GET /capture?… HTTP/1.1` */
+  requestLine: string;
+  /** header names lower-cased; repeated headers joined with `, ` */
+  headers: Record<string, string>;
+  /** the raw request head as sent, up to the blank line */
+  raw: string;
+}
+
+export interface RecordingRelay {
+  /** http://127.0.0.1:PORT, relaying to the target */
+  url: string;
+  /** one entry per connection whose request head was complete */
+  requests: RelayedRequest[];
+  close(): Promise<void>;
+}
+
+const MAX_HEAD = 64 * 1024;
+
+function parseHead(raw: string): RelayedRequest {
+  const [requestLine = '', ...lines] = raw.split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+  }
+  return { requestLine, headers, raw };
+}
+
+/** A relay from 127.0.0.1 to `target` (`http://HOST:PORT`). */
+export async function startRecordingRelay(target: string): Promise<RecordingRelay> {
+  const { hostname, port } = new URL(target);
+  const requests: RelayedRequest[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect({ host: hostname, port: Number(port) });
+    sockets.add(client).add(upstream);
+    let head = '';
+    let recorded = false;
+    client.on('data', (chunk: Buffer) => {
+      if (recorded || head.length > MAX_HEAD) return;
+      head += chunk.toString('latin1');
+      const end = head.indexOf('\r\n\r\n');
+      if (end !== -1) {
+        recorded = true;
+        requests.push(parseHead(head.slice(0, end)));
+      }
+    });
+    client.pipe(upstream).pipe(client);
+    const done = (): void => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', done).on('close', done);
+    upstream.on('error', done).on('close', done);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
