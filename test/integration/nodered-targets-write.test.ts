@@ -1,5 +1,7 @@
-// edgeshark-targets and pcapng-write in Node-RED 4.1 against the test bed's local source; the
-// written files are checked with tshark and capinfos. Ports 22100-22199 belong to these tests.
+// edgeshark-targets and pcapng-write in Node-RED 4.1 with both sources of the test bed: this
+// machine, and the real Edgeshark host svc1 (Packetflix v0.9.7 + Gostwire v2.4.1); the written
+// files are checked with tshark and capinfos. Ports 44100-44199 (local) and 44300-44399 (host)
+// belong to these tests.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -14,6 +16,8 @@ import writeNode from '../../src/nodes/pcapng-write';
 import type { Target } from '../../src/core/target';
 import type { NodeMessage } from '../../src/nodes/node-red-api';
 import { collect, helper, mustGetNode, nextMessage, statusText, waitForStatus } from '../support/nodered';
+import { discoveredTarget, requireSvc1, serverDumpcapFiltering, storedTarget } from '../support/nodered-host';
+import { processGone } from '../support/processes';
 import { bedNamespace, requireBed, sendUdp, tsharkFields } from '../support/testbed';
 
 const NODES = [hostNode, targetsNode, captureNode, writeNode];
@@ -86,7 +90,7 @@ describe('pcapng-write node (local source, test bed)', () => {
     await helper.load(NODES, [
       { id: 'f1', type: 'tab' },
       { id: 'host', type: 'edgeshark-host', source: 'local' },
-      { id: 'cap', z: 'f1', type: 'edgeshark-capture', host: 'host', target, interfaces: ['eth0'], filter: 'udp port 22101', start: 'msg', output: 'batches', batchPackets: 7, batchMs: 100, stopPackets: '25', wires: [['write', 'seen']] },
+      { id: 'cap', z: 'f1', type: 'edgeshark-capture', host: 'host', target, interfaces: ['eth0'], filter: 'udp port 44101', start: 'msg', output: 'batches', batchPackets: 7, batchMs: 100, stopPackets: '25', wires: [['write', 'seen']] },
       { id: 'seen', z: 'f1', type: 'helper' },
       { id: 'write', z: 'f1', type: 'pcapng-write', filename: file, wires: [['closed']] },
       { id: 'closed', z: 'f1', type: 'helper' },
@@ -97,7 +101,7 @@ describe('pcapng-write node (local source, test bed)', () => {
     cap.receive({ topic: 'start' });
     await capturing;
     const seen = collect(mustGetNode('seen'));
-    await sendUdp({ from: 't1', to: 't2', count: 25, rate: 250, size: 100, port: 22101 });
+    await sendUdp({ from: 't1', to: 't2', count: 25, rate: 250, size: 100, port: 44101 });
     await stopped;
     // The write node gets each batch in the same delivery round as the helper beside it.
     for (let i = 0; i < 250 && seen.reduce((n, m) => n + (m.payload as unknown[]).length, 0) < 25; i++) await new Promise((r) => setTimeout(r, 20));
@@ -109,7 +113,7 @@ describe('pcapng-write node (local source, test bed)', () => {
     assert.equal(msg.packets, 25);
     const rows = await tsharkFields(file, ['udp.dstport', 'frame.interface_name', 'udp.length']);
     assert.equal(rows.length, 25);
-    assert.ok(rows.every((r) => r[0] === '22101' && r[1] === 'eth0' && r[2] === '108'));
+    assert.ok(rows.every((r) => r[0] === '44101' && r[1] === 'eth0' && r[2] === '108'));
   });
 
   it('rotates by size: every file is a valid pcapng and together they hold every packet', async (t) => {
@@ -122,7 +126,7 @@ describe('pcapng-write node (local source, test bed)', () => {
     await helper.load(NODES, [
       { id: 'f1', type: 'tab' },
       { id: 'host', type: 'edgeshark-host', source: 'local' },
-      { id: 'cap', z: 'f1', type: 'edgeshark-capture', host: 'host', target, interfaces: ['eth0'], filter: 'udp port 22102', start: 'msg', output: 'chunks', stopPackets: '40', wires: [['write']] },
+      { id: 'cap', z: 'f1', type: 'edgeshark-capture', host: 'host', target, interfaces: ['eth0'], filter: 'udp port 44102', start: 'msg', output: 'chunks', stopPackets: '40', wires: [['write']] },
       { id: 'write', z: 'f1', type: 'pcapng-write', filename: path.join(dir, 'rot.pcapng'), rotateMB: '0.01', wires: [['closed']] },
       { id: 'closed', z: 'f1', type: 'helper' },
     ]);
@@ -132,7 +136,7 @@ describe('pcapng-write node (local source, test bed)', () => {
     const stopped = waitForStatus(cap, (s) => statusText(s).includes('stopped'));
     cap.receive({ topic: 'start' });
     await capturing;
-    await sendUdp({ from: 't1', to: 't2', count: 40, rate: 400, size: 1000, port: 22102 });
+    await sendUdp({ from: 't1', to: 't2', count: 40, rate: 400, size: 1000, port: 44102 });
     await stopped;
     await helper.setFlows([{ id: 'idle', type: 'helper' }], 'full');
     const files = readdirSync(dir).filter((f) => f.endsWith('.pcapng')).sort();
@@ -149,5 +153,125 @@ describe('pcapng-write node (local source, test bed)', () => {
     }
     // chunks mode: the stop comes after the chunk with the 40th packet; all 40 datagrams are there.
     assert.ok(total >= 40, `${total} packets in all`);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The same nodes with an Edgeshark host: the real Packetflix at svc1 (discovery through its
+// --proxy-discovery to Gostwire).
+
+/** Gostwire's own answer, as Packetflix passes it through: the raw target objects. */
+async function rawDiscovery(url: string): Promise<{ name: string; type: string; netns: number; pid: number }[]> {
+  const res = await fetch(`${url}/discover/mobyshark`, { signal: AbortSignal.timeout(30_000) });
+  assert.equal(res.status, 200);
+  return ((await res.json()) as { containers: { name: string; type: string; netns: number; pid: number }[] }).containers;
+}
+
+describe('edgeshark-targets node (Edgeshark host: the real Gostwire behind Packetflix at svc1)', () => {
+  before(() => helper.startServer());
+  after(() => helper.stopServer());
+
+  it('lists the bed\'s targets as the real discovery names them, filtered by kind and name pattern', async (t) => {
+    const svc = await requireSvc1(t);
+    if (!svc) return;
+    t.after(() => helper.unload());
+    await helper.load(NODES, [
+      { id: 'f1', type: 'tab' },
+      { id: 'host', type: 'edgeshark-host', source: 'url', url: svc.url, timeout: 30 },
+      { id: 'keepers', z: 'f1', type: 'edgeshark-targets', host: 'host', pattern: '^csharg-t\\d\\(\\d+\\)$', wires: [['out']] },
+      { id: 'spaces', z: 'f1', type: 'edgeshark-targets', host: 'host', process: false, wires: [['out2']] },
+      { id: 'out', z: 'f1', type: 'helper' },
+      { id: 'out2', z: 'f1', type: 'helper' },
+    ]);
+    const got = nextMessage(mustGetNode('out'), 30_000);
+    mustGetNode('keepers').receive({ topic: 'q' });
+    const msg = await got;
+    const targets = msg.payload as Target[];
+    // The bed's four target namespaces, each by its keeper process: name comm(PID), type proc.
+    const expected = ['t1', 't2', 't3', 't4'].map((h) => bedNamespace(svc.bed, h));
+    assert.deepEqual(targets.map((x) => x.name), expected.map((ns) => `${ns.name}(${ns.keeperPid})`));
+    for (const [i, ns] of expected.entries()) {
+      const x = targets[i]!;
+      assert.equal(x.type, 'proc');
+      assert.equal(x.netns, ns.netns);
+      assert.equal(x.pid, ns.keeperPid);
+      assert.ok(x.starttime && x.starttime > 0, 'a process target carries its start time');
+      assert.deepEqual([...(x.networkInterfaces ?? [])].sort(), ['eth0', 'lo']);
+      assert.equal(x.nodeName, new URL(svc.url).hostname, 'node-name is the service URL\'s host');
+    }
+    assert.equal(msg.count, 4);
+    assert.equal(msg.topic, 'q', 'the message\'s own properties are kept');
+    // The same four as Gostwire's own answer.
+    const raw = (await rawDiscovery(svc.url)).filter((x) => /^csharg-t\d\(\d+\)$/.test(x.name));
+    assert.deepEqual(raw.map((x) => x.name).sort(), targets.map((x) => x.name));
+
+    const got2 = nextMessage(mustGetNode('out2'), 30_000);
+    mustGetNode('spaces').receive({});
+    const noProcs = (await got2).payload as Target[];
+    assert.ok(noProcs.length > 0 && noProcs.every((x) => x.type !== 'proc'), 'processes filtered out');
+    const empty = noProcs.filter((x) => x.netns === bedNamespace(svc.bed, 'empty').netns);
+    assert.equal(empty.length, 1, 'the process-less namespace is listed once');
+    assert.equal(empty[0]!.type, 'bindmount');
+    assert.ok(empty[0]!.name.split(':').includes('/run/netns/csharg-empty'), empty[0]!.name);
+  });
+
+  it('a wrong service URL (Gostwire\'s own port: no /discover route) reaches Catch with the real server\'s 404', async (t) => {
+    const svc = await requireSvc1(t);
+    if (!svc) return;
+    t.after(() => helper.unload());
+    // Gostwire's own port (5000) on svc1 has no /discover route: the real server's 404.
+    const url = svc.url.replace(/:5001$/, ':5000');
+    await helper.load(NODES, [
+      { id: 'f1', type: 'tab' },
+      { id: 'host', type: 'edgeshark-host', source: 'url', url, timeout: 30 },
+      { id: 'list', z: 'f1', type: 'edgeshark-targets', host: 'host', wires: [[]] },
+      { id: 'catcher', z: 'f1', type: 'catch', scope: null, wires: [['caught']] },
+      { id: 'caught', z: 'f1', type: 'helper' },
+    ]);
+    const caught = nextMessage(mustGetNode('caught'), 30_000);
+    mustGetNode('list').receive({});
+    const message = ((await caught).error as { message: string }).message;
+    assert.ok(message.includes(`discovery at ${url}/discover/mobyshark failed: HTTP 404`), message);
+  });
+});
+
+describe('pcapng-write node (Edgeshark host: the real Packetflix at svc1)', () => {
+  before(() => helper.startServer());
+  after(() => helper.stopServer());
+
+  it('writes the chunks of a capture from the real Packetflix into a pcapng file that tshark reads', async (t) => {
+    const svc = await requireSvc1(t);
+    if (!svc) return;
+    t.after(() => helper.unload());
+    const file = path.join(tempDir(t), 'svc1.pcapng');
+    const filter = 'udp port 44301';
+    const t2 = await discoveredTarget(svc, 't2');
+    await helper.load(NODES, [
+      { id: 'f1', type: 'tab' },
+      { id: 'host', type: 'edgeshark-host', source: 'url', url: svc.url, timeout: 30 },
+      { id: 'cap', z: 'f1', type: 'edgeshark-capture', host: 'host', target: storedTarget(t2), interfaces: ['eth0'], filter, start: 'msg', output: 'chunks', stopPackets: '25', wires: [['write']] },
+      { id: 'write', z: 'f1', type: 'pcapng-write', filename: file, wires: [['closed']] },
+      { id: 'closed', z: 'f1', type: 'helper' },
+    ]);
+    const cap = mustGetNode('cap');
+    const capturing = waitForStatus(cap, (s) => statusText(s).includes('capturing'), 30_000);
+    const stopped = waitForStatus(cap, (s) => statusText(s).includes('stopped'), 30_000);
+    cap.receive({ topic: 'start' });
+    await capturing;
+    const dumpcap = await serverDumpcapFiltering(svc, filter);
+    await sendUdp({ from: 't1', to: 't2', count: 25, rate: 250, size: 100, port: 44301 });
+    await stopped;
+    await processGone(dumpcap.pid, 15_000);
+    await new Promise((r) => setImmediate(r));
+    const closed = nextMessage(mustGetNode('closed'));
+    mustGetNode('write').receive({ topic: 'rotate' });
+    const msg = await closed;
+    assert.equal(msg.payload, file);
+    assert.equal(msg.packets, 25);
+    const rows = await tsharkFields(file, ['udp.dstport', 'frame.interface_name', 'udp.length', 'data.data']);
+    assert.equal(rows.length, 25);
+    assert.ok(rows.every((r) => r[0] === '44301' && r[1] === 'eth0' && r[2] === '108'));
+    // The bed's payloads start with their sequence number: each datagram once, in order.
+    assert.deepEqual(rows.map((r) => parseInt(r[3]!.slice(0, 8), 16)), Array.from({ length: 25 }, (_, i) => i));
   });
 });
