@@ -1,6 +1,11 @@
-// The host client (newSharkTankOnHost) against the wire-spec stand-in for Packetflix, which
-// cannot be built here (test/support/packetflix-standin.ts); captures run REAL dumpcap in the
-// test bed's namespaces.
+// The host client (newSharkTankOnHost) against the bed's REAL Edgeshark services: Packetflix
+// v0.9.7 with --proxy-discovery to Gostwire v2.4.1 (svc1, svc2). Targets come from the real
+// discovery (names carry PIDs: matched by the bed's netns inodes and keeper PIDs); what the server
+// made of a request is read from the dumpcap it runs (/proc); the request heads (bearer token,
+// Clustershark-* headers), which the server never echoes, are read from a TCP relay in front of
+// the real svc1 that records every request head (startHeadRelay). Faults the real services cannot produce are in host-faults-standin.
+// Traffic: UDP 41010-41029 only; every capture filter names a port of that range, so the dumpcap
+// found by its filter is this file's.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,170 +15,223 @@ import { CaptureFailedError, DiscoveryError } from '../../src/core/capture-error
 import type { CaptureEnd } from '../../src/core/capture-source';
 import { PodNameError, TargetNotFoundError } from '../../src/core/errors';
 import { newSharkTankOnHost } from '../../src/core/host-shark-tank';
+import type { Target } from '../../src/core/target';
 import { CaptureObservable } from '../../src/rx/capture-observable';
-import { startPacketflixStandin } from '../support/packetflix-standin';
-import type { PacketflixStandin, StandinCapture } from '../support/packetflix-standin';
-import { bedNamespace, loadBed, sendUdp, tsharkFields } from '../support/testbed';
-import type { BedEnv } from '../support/testbed';
 import { Collector } from '../support/collector';
-
-async function dumpcapExits(capture: StandinCapture | undefined): Promise<void> {
-  assert.ok(capture, 'the stand-in started no dumpcap');
-  const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 10_000).unref());
-  assert.notEqual(await Promise.race([capture.exited, timeout]), 'timeout', `dumpcap ${capture.pid} still running`);
-  assert.throws(() => process.kill(capture.pid, 0), /ESRCH/);
-}
+import { processGone } from '../support/processes';
+import { dumpcapInterfaces, dumpcapWithFilter, findDumpcap, keeperTarget, netnsOf, packetflixPid, shbComment, startHeadRelay } from '../support/real-packetflix';
+import type { HeadRelay, SeenRequest } from '../support/real-packetflix';
+import { bedNamespace, requireServices, sendUdp, serviceUrl, tsharkFields } from '../support/testbed';
 
 function errorOf(end: CaptureEnd): Error {
   assert.equal(end.kind, 'error', `expected an error end, got ${end.kind}`);
   return (end as { error: Error }).error;
 }
 
-describe('host client against the wire-spec stand-in for Packetflix (which cannot be built here)', () => {
-  let bed: BedEnv;
-  let standin: PacketflixStandin;
+const isDiscovery = (r: SeenRequest): boolean => r.requestLine.startsWith('GET /discover/mobyshark ');
+const isCapture = (r: SeenRequest): boolean => r.requestLine.startsWith('GET /capture?');
+/** The target JSON a capture request carried (the Clustershark-Container header wins over the query). */
+const sentTarget = (r: SeenRequest): { name?: string; netns?: number } =>
+  JSON.parse(r.headers['clustershark-container'] ?? new URL(r.requestLine.split(' ')[1] ?? '', 'http://x').searchParams.get('container') ?? '{}') as { name?: string; netns?: number };
+
+describe('host client against the REAL Packetflix and Gostwire of the test bed', () => {
+  let relay: HeadRelay | undefined;
   let tmp: string;
 
-  before(async () => {
-    bed = await loadBed();
-    standin = await startPacketflixStandin(bed);
+  before(() => {
     tmp = mkdtempSync(path.join(tmpdir(), 'csharg-tank-'));
   });
   after(async () => {
-    await standin?.close();
+    await relay?.close();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
+  /** One recording relay in front of svc1's real Packetflix for the whole file. */
+  const relayTo = async (url: string): Promise<HeadRelay> => (relay ??= await startHeadRelay(url));
 
-  it('targets() lists the bed namespaces with node-name from the URL, cached until clear()', async () => {
-    const tank = newSharkTankOnHost(standin.url);
-    const before = standin.discoveryRequests;
-    const targets = await tank.targets();
-    const t2 = targets.find((t) => t.name === 't2-web');
-    assert.equal(t2?.netns, bedNamespace(bed, 't2').netns);
-    assert.ok(targets.every((t) => t.nodeName === '127.0.0.1'));
-    await tank.targets();
-    assert.equal(standin.discoveryRequests, before + 1);
+  it('targets() lists the bed namespaces with node-name from the URL host, cached until clear()', { timeout: 120_000 }, async (t) => {
+    const bed = await requireServices(t);
+    if (!bed) return;
+    for (const host of ['svc1', 'svc2'] as const) {
+      const url = serviceUrl(bed, host);
+      const targets = await newSharkTankOnHost(url).targets();
+      for (const h of ['t1', 't2', 't3', 't4', 'hub']) assert.equal(keeperTarget(targets, bed, h).netns, bedNamespace(bed, h).netns);
+      assert.ok(targets.some((x) => x.type === 'bindmount' && x.netns === bedNamespace(bed, 'empty').netns));
+      assert.ok(targets.every((x) => x.nodeName === new URL(url).hostname), `${host}: node-name is ${new URL(url).hostname}`);
+    }
+    // The cache: counted on the wire in front of the real svc1.
+    const r = await relayTo(serviceUrl(bed, 'svc1'));
+    const tank = newSharkTankOnHost(r.url);
+    const requests = (): number => r.requests.filter(isDiscovery).length;
+    const before = requests();
+    const first = await tank.targets();
+    assert.equal(keeperTarget(first, bed, 't2').nodeName, '127.0.0.1');
+    assert.equal(requests(), before + 1);
+    assert.deepEqual(await tank.targets(), first);
+    assert.equal(requests(), before + 1, 'the second targets() is answered from the cache');
     tank.clear();
     await tank.targets();
-    assert.equal(standin.discoveryRequests, before + 2);
+    assert.equal(requests(), before + 2, 'clear() makes the next targets() ask the server again');
   });
 
-  it('construction does no I/O', () => {
-    const before = standin.discoveryRequests;
-    newSharkTankOnHost(standin.url);
-    assert.equal(standin.discoveryRequests, before);
+  it('construction does no I/O', async (t) => {
+    const bed = await requireServices(t);
+    if (!bed) return;
+    const r = await relayTo(serviceUrl(bed, 'svc1'));
+    const before = r.requests.length;
+    const connections = r.connections;
+    newSharkTankOnHost(r.url, { bearerToken: 'sekrit' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(r.requests.length, before);
+    assert.equal(r.connections, connections, 'not even a connection');
   });
 
-  it('discovery answered 502 with a non-JSON body is a DiscoveryError naming URL, status and body', async () => {
-    standin.behaviour.discovery = { status: 502, body: 'Bad Gateway: dial tcp 127.0.0.1:5000: connection refused' };
-    try {
-      const err = await newSharkTankOnHost(standin.url).targets().then(() => undefined, (e: unknown) => e);
-      assert.ok(err instanceof DiscoveryError);
-      assert.equal(err.status, 502);
-      assert.ok(err.message.includes(`${standin.url}/discover/mobyshark`));
-      assert.match(err.message, /502/);
-      assert.match(err.message, /Bad Gateway: dial tcp/);
-    } finally {
-      delete standin.behaviour.discovery;
-    }
-  });
-
-  it('discovery with a 200 non-JSON body, a refused connection, or a timeout is a DiscoveryError', async () => {
-    standin.behaviour.discovery = { status: 200, body: '<html>login</html>' };
-    try {
-      const notJson = await newSharkTankOnHost(standin.url).targets().then(() => undefined, (e: unknown) => e);
-      assert.ok(notJson instanceof DiscoveryError);
-      assert.match(notJson.message, /not JSON: <html>login<\/html>/);
-    } finally {
-      delete standin.behaviour.discovery;
-    }
-    const refused = await newSharkTankOnHost('127.0.0.1:1').targets().then(() => undefined, (e: unknown) => e);
-    assert.ok(refused instanceof DiscoveryError);
-    assert.match(refused.message, /http:\/\/127\.0\.0\.1:1\/discover\/mobyshark/);
+  it('a refused connection (a closed port of the service host) and a timeout are DiscoveryErrors naming the URL', { timeout: 60_000 }, async (t) => {
+    const bed = await requireServices(t);
+    if (!bed) return;
+    const host = new URL(serviceUrl(bed, 'svc1')).hostname;
+    // Nothing listens on 5002 in svc1's namespace: its kernel answers the SYN with a reset.
+    const refused = await newSharkTankOnHost(`${host}:5002`).targets().then(() => undefined, (e: unknown) => e);
+    assert.ok(refused instanceof DiscoveryError, String(refused));
+    assert.equal(refused.status, undefined);
+    assert.ok(refused.message.includes(`http://${host}:5002/discover/mobyshark`), refused.message);
     assert.match(refused.message, /ECONNREFUSED/);
-    standin.behaviour.discovery = 'hang';
-    try {
-      const hung = await newSharkTankOnHost(standin.url, { timeout: 300 }).targets().then(() => undefined, (e: unknown) => e);
-      assert.ok(hung instanceof DiscoveryError);
-      assert.match(hung.message, /no answer within 300 ms/);
-    } finally {
-      delete standin.behaviour.discovery;
-    }
+    // The real discovery runs a full scan of the host (hundreds of ms): 5 ms is never enough.
+    const slow = await newSharkTankOnHost(serviceUrl(bed, 'svc1'), { timeout: 5 }).targets().then(() => undefined, (e: unknown) => e);
+    assert.ok(slow instanceof DiscoveryError, String(slow));
+    assert.ok(slow.message.includes(`${serviceUrl(bed, 'svc1')}/discover/mobyshark`), slow.message);
+    assert.match(slow.message, /no answer within 5 ms/);
   });
 
-  it('captures 100 datagrams; the SHB carries the client target block with node-name', async () => {
-    const tank = newSharkTankOnHost(standin.url, { bearerToken: 'sekrit' });
-    const target = (await tank.targets()).find((t) => t.name === 't2-web');
-    assert.ok(target);
+  it('captures 100 datagrams with a bearer token on the wire; the SHB carries the target block with node-name', { timeout: 180_000 }, async (t) => {
+    const bed = await requireServices(t);
+    if (!bed) return;
+    const r = await relayTo(serviceUrl(bed, 'svc1'));
+    const tank = newSharkTankOnHost(r.url, { bearerToken: 'sekrit' });
+    const target = keeperTarget(await tank.targets(), bed, 't2');
+    assert.equal(r.requests.filter(isDiscovery).at(-1)?.headers.authorization, 'Bearer sekrit');
+    const filter = 'udp port 41010';
     const out = new Collector();
-    const streamer = tank.capture(out, target, { nifs: ['eth0'], filter: 'udp port 40200' });
+    const streamer = tank.capture(out, target, { nifs: ['eth0'], filter });
     await out.started;
-    const capture = standin.captures.at(-1);
-    assert.equal(capture?.authorization, 'Bearer sekrit');
-    assert.equal(capture?.params.nif, 'eth0');
-    await sendUdp({ from: 't1', to: 't2', count: 100, rate: 500, size: 64, port: 40200 });
-    await new Promise((r) => setTimeout(r, 300));
+    const request = r.requests.filter(isCapture).at(-1);
+    assert.equal(request?.headers.authorization, 'Bearer sekrit');
+    assert.equal(request?.headers['clustershark-nif'], 'eth0');
+    assert.equal(request?.headers['clustershark-filter'], filter);
+    const dumpcap = await dumpcapWithFilter(packetflixPid(bed), filter);
+    assert.deepEqual(dumpcapInterfaces(dumpcap), ['eth0']);
+    assert.equal(netnsOf(dumpcap.pid), bedNamespace(bed, 't2').netns);
+    await sendUdp({ from: 't1', to: 't2', count: 100, rate: 500, size: 64, port: 41010 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
     assert.deepEqual(await streamer.stop(), { kind: 'stopped' });
+    await processGone(dumpcap.pid, 20_000);
     const stream = Buffer.concat(out.chunks);
     const file = path.join(tmp, 'tank.pcapng');
     writeFileSync(file, stream);
-    assert.equal((await tsharkFields(file, ['udp.dstport'], ['-Y', 'udp.dstport == 40200'])).length, 100);
-    const shb = stream.subarray(0, stream.readUInt32LE(4)).toString('latin1');
-    assert.match(shb, /---\n# capture target information\ncontainer-name: t2-web\ncontainer-type: docker\nnode-name: "?127\.0\.0\.1"?\ncapture-filter: udp port 40200\n/);
-    assert.doesNotMatch(shb, /packetflix-standin/);
-    await dumpcapExits(capture);
+    assert.equal((await tsharkFields(file, ['udp.dstport'], ['-Y', 'udp.dstport == 41010 && !icmp'])).length, 100);
+    const comment = shbComment(stream);
+    assert.ok(
+      comment.includes(`---\n# capture target information\ncontainer-name: ${target.name}\ncontainer-type: proc\nnode-name: "127.0.0.1"\ncapture-filter: ${filter}\n`) ||
+        comment.includes(`---\n# capture target information\ncontainer-name: ${target.name}\ncontainer-type: proc\nnode-name: 127.0.0.1\ncapture-filter: ${filter}\n`),
+      comment,
+    );
   });
 
-  it('capturePod and captureContainer complete bare targets from discovery (every time)', async () => {
-    const tank = newSharkTankOnHost(standin.url);
+  it('capturePod of a pod that does not exist is a typed not-found error; bare containers are completed every time', { timeout: 120_000 }, async (t) => {
+    const bed = await requireServices(t);
+    if (!bed) return;
+    const r = await relayTo(serviceUrl(bed, 'svc1'));
+    const tank = newSharkTankOnHost(r.url);
+    const t2 = keeperTarget(await tank.targets(), bed, 't2');
+    const capturesBefore = r.requests.filter(isCapture).length;
+    // The bed has no Kubernetes: discovery lists no pod at all.
+    assert.equal((await tank.targets()).filter((x) => x.type === 'pod').length, 0);
+    const pod = errorOf(await tank.capturePod(new Collector(), 'kube-system/no-such-pod').wait());
+    assert.ok(pod instanceof TargetNotFoundError, String(pod));
+    assert.match(pod.message, /non-existing target/);
+    assert.match(pod.message, /kube-system\/no-such-pod/);
+    assert.equal(r.requests.filter(isCapture).length, capturesBefore, 'no capture request for a pod that does not exist');
+    // The same client completes a bare target each time (csharg only while its cache is empty).
     for (let i = 0; i < 2; i++) {
-      const pod = tank.capturePod(new Collector(), 't1-pod');
-      assert.deepEqual(await pod.stopAfter(200), { kind: 'stopped' });
-      const sent = JSON.parse(standin.captures.at(-1)?.params.container ?? '{}') as { name?: string; netns?: number };
-      assert.equal(sent.name, 'default/t1-pod');
-      assert.equal(sent.netns, bedNamespace(bed, 't1').netns);
+      const filter = `udp port ${41011 + i}`;
+      const out = new Collector();
+      const streamer = tank.captureContainer(out, '127.0.0.1', t2.name, { nifs: ['eth0'], filter });
+      await out.started;
+      const sent = sentTarget(r.requests.filter(isCapture).at(-1)!);
+      assert.equal(sent.name, t2.name);
+      assert.equal(sent.netns, t2.netns);
+      const dumpcap = await dumpcapWithFilter(packetflixPid(bed), filter);
+      assert.equal(netnsOf(dumpcap.pid), bedNamespace(bed, 't2').netns);
+      assert.deepEqual(await streamer.stop(), { kind: 'stopped' });
+      await processGone(dumpcap.pid, 20_000);
     }
-    const container = tank.captureContainer(new Collector(), '127.0.0.1', 't2-web');
-    assert.deepEqual(await container.stopAfter(200), { kind: 'stopped' });
-    assert.equal((JSON.parse(standin.captures.at(-1)?.params.container ?? '{}') as { netns?: number }).netns, bedNamespace(bed, 't2').netns);
   });
 
-  it('bad pod names and unknown targets end with typed errors, without opening a socket', async () => {
-    const tank = newSharkTankOnHost(standin.url);
-    const count = standin.captures.length;
+  it("captureContainer by name finds csharg-t2(PID) on node 198.18.255.2 and the real Packetflix captures t2's namespace", { timeout: 120_000 }, async (t) => {
+    const bed = await requireServices(t);
+    if (!bed) return;
+    const url = serviceUrl(bed, 'svc1');
+    const tank = newSharkTankOnHost(url);
+    const t2 = keeperTarget(await tank.targets(), bed, 't2');
+    const filter = 'udp port 41013';
+    const out = new Collector();
+    const streamer = tank.captureContainer(out, new URL(url).hostname, t2.name, { filter });
+    await out.started;
+    const dumpcap = await dumpcapWithFilter(packetflixPid(bed), filter);
+    assert.equal(netnsOf(dumpcap.pid), bedNamespace(bed, 't2').netns);
+    // No interfaces asked for: the discovered target's list (eth0 and lo) is captured.
+    assert.deepEqual(dumpcapInterfaces(dumpcap).sort(), ['eth0', 'lo']);
+    assert.deepEqual(await streamer.stop(), { kind: 'stopped' });
+    await processGone(dumpcap.pid, 20_000);
+    assert.match(shbComment(Buffer.concat(out.chunks)), /\ncontainer-type: proc\nnode-name: "?198\.18\.255\.2"?\n/);
+  });
+
+  it('bad pod names and unknown targets end with typed errors, without opening a socket', async (t) => {
+    const bed = await requireServices(t);
+    if (!bed) return;
+    const r = await relayTo(serviceUrl(bed, 'svc1'));
+    const tank = newSharkTankOnHost(r.url);
+    const before = r.requests.length;
+    const capturesBefore = r.requests.filter(isCapture).length;
     assert.ok(errorOf(await tank.capturePod(new Collector(), 'a/b/c').wait()) instanceof PodNameError);
+    assert.ok(errorOf(await tank.capturePod(new Collector(), '/x').wait()) instanceof PodNameError);
+    assert.equal(r.requests.length, before, 'a bad pod name needs no request at all');
     const missing = errorOf(await tank.captureContainer(new Collector(), '127.0.0.1', 'no-such').wait());
     assert.ok(missing instanceof TargetNotFoundError);
     assert.match(missing.message, /non-existing target/);
-    assert.equal(standin.captures.length, count);
+    assert.ok(r.requests.slice(before).some(isDiscovery), 'the unknown name was looked up in the real discovery');
+    assert.equal(r.requests.filter(isCapture).length, capturesBefore, 'no capture request for an unknown target');
   });
 
-  it('a server-reported failure reaches the streamer with the reason text', async () => {
-    const tank = newSharkTankOnHost(standin.url);
-    const error = errorOf(await tank.captureContainer(new Collector(), '127.0.0.1', 't2-web', { filter: 'udp port (' }).wait());
-    assert.ok(error instanceof CaptureFailedError);
-    assert.match(error.message, /Invalid capture filter "udp port \(" for interface/);
-    assert.match(error.message, /t2-web/);
+  it('a server-reported failure reaches the streamer with the real reason text', { timeout: 60_000 }, async (t) => {
+    const bed = await requireServices(t);
+    if (!bed) return;
+    const url = serviceUrl(bed, 'svc1');
+    const tank = newSharkTankOnHost(url);
+    const t2 = keeperTarget(await tank.targets(), bed, 't2');
+    const error = errorOf(await tank.captureContainer(new Collector(), new URL(url).hostname, t2.name, { nifs: ['eth0'], filter: 'udp port (' }).wait());
+    assert.ok(error instanceof CaptureFailedError, String(error));
+    assert.equal(error.closeCode, 1006);
+    assert.equal(error.reason, `Invalid capture filter "udp port (" for interface 'eth0'.`);
+    assert.ok(error.message.includes(t2.name));
   });
 
-  it('unsubscribing a CaptureObservable on openCapture sends Close 1000 ciao and the stand-in ends dumpcap', async () => {
-    const tank = newSharkTankOnHost(standin.url);
-    const target = (await tank.targets()).find((t) => t.name === 't2-web');
-    assert.ok(target);
-    const observable = new CaptureObservable((handlers) => tank.openCapture(target, {}, handlers));
+  it('unsubscribing a CaptureObservable on openCapture closes the socket and the real Packetflix ends its dumpcap', { timeout: 60_000 }, async (t) => {
+    const bed = await requireServices(t);
+    if (!bed) return;
+    const tank = newSharkTankOnHost(serviceUrl(bed, 'svc1'));
+    const target: Target = keeperTarget(await tank.targets(), bed, 't2');
+    const filter = 'udp port 41014';
+    const observable = new CaptureObservable((handlers) => tank.openCapture(target, { nifs: ['eth0'], filter }, handlers));
+    let unsubscribe!: () => void;
     const first = await new Promise<Buffer>((resolve, reject) => {
-      const sub = observable.subscribe({
-        next: (chunk) => {
-          sub.unsubscribe();
-          resolve(chunk);
-        },
-        error: reject,
-      });
+      const sub = observable.subscribe({ next: resolve, error: reject });
+      unsubscribe = () => sub.unsubscribe();
     });
-    assert.equal(first.readUInt32LE(0), 0x0a0d0d0a);
-    const capture = standin.captures.at(-1);
-    await capture?.connectionClosed;
-    assert.deepEqual(capture?.clientClose, { code: 1000, reason: 'ciao' });
-    await dumpcapExits(capture);
+    assert.equal(first.readUInt32LE(0), 0x0a0d0d0a, 'the first chunk starts with the SHB');
+    const dumpcap = await dumpcapWithFilter(packetflixPid(bed), filter);
+    unsubscribe();
+    // Packetflix SIGTERMs dumpcap only when the WebSocket closes.
+    await processGone(dumpcap.pid, 20_000);
+    assert.equal(findDumpcap(packetflixPid(bed), filter), undefined);
   });
 });

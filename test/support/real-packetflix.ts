@@ -1,0 +1,162 @@
+// Helpers for host-client tests against the bed's REAL Packetflix and Gostwire: the bed's targets
+// as the real discovery names them, the dumpcap a real Packetflix runs for one of our requests
+// (found by a capture filter only that test uses, since other tests share the services), the
+// network namespace that dumpcap really runs in, and the SHB comment of a captured stream.
+import { readlinkSync } from 'node:fs';
+import net from 'node:net';
+import type { Target } from '../../src/core/target';
+import { packetflixDumpcaps } from './processes';
+import type { ServiceDumpcap } from './processes';
+import { bedNamespace } from './testbed';
+import type { BedEnv } from './testbed';
+
+/** The real Packetflix's PID on a bed service host. */
+export function packetflixPid(bed: BedEnv, host: 'svc1' | 'svc2' = 'svc1'): number {
+  const pid = bed.services.hosts.find((h) => h.name === host)?.packetflixPid;
+  if (!pid) throw new Error(`the test bed's ${host} has no Packetflix PID`);
+  return pid;
+}
+
+/**
+ * The discovered target of a bed namespace's keeper: type proc, the namespace's inode, and the
+ * name Gostwire gives a process, `comm(PID)` (the keeper's comm is the namespace name).
+ */
+export function keeperTarget(targets: Target[], bed: BedEnv, host: string): Target {
+  const ns = bedNamespace(bed, host);
+  const found = targets.filter((t) => t.netns === ns.netns && t.type === 'proc' && t.name === `${ns.name}(${ns.keeperPid ?? '?'})`);
+  if (found.length !== 1) {
+    throw new Error(`discovery lists ${found.length} keeper targets for ${ns.name} (netns ${ns.netns}): ${JSON.stringify(targets.filter((t) => t.netns === ns.netns).map((t) => t.name))}`);
+  }
+  return found[0]!;
+}
+
+/** Polls `probe` every 50 ms until it returns a value; throws after `ms`. */
+export async function waitFor<T>(what: string, probe: () => T | undefined, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The real Packetflix's dumpcap whose `-f` is exactly `filter` (a filter no other test uses). */
+export function findDumpcap(pfPid: number, filter: string): ServiceDumpcap | undefined {
+  const found = packetflixDumpcaps(pfPid).filter((d) => {
+    const f = d.args.indexOf('-f');
+    return f >= 0 && d.args[f + 1] === filter;
+  });
+  if (found.length > 1) throw new Error(`${found.length} dumpcaps run with the filter ${JSON.stringify(filter)}: ${found.map((d) => d.pid).join(', ')}`);
+  return found[0];
+}
+
+/** Waits until the real Packetflix runs a dumpcap with `-f filter` and returns it. */
+export function dumpcapWithFilter(pfPid: number, filter: string, ms = 20_000): Promise<ServiceDumpcap> {
+  return waitFor(`Packetflix ${pfPid} to run dumpcap -f ${JSON.stringify(filter)}`, () => findDumpcap(pfPid, filter), ms);
+}
+
+/** The interfaces of a dumpcap command line (its `-i` values, in order). */
+export function dumpcapInterfaces(d: ServiceDumpcap): string[] {
+  return d.args.flatMap((a, i) => (a === '-i' ? [d.args[i + 1] ?? ''] : []));
+}
+
+/** The inode of the network namespace a process runs in (from /proc/PID/ns/net). */
+export function netnsOf(pid: number): number {
+  const link = readlinkSync(`/proc/${pid}/ns/net`);
+  const m = /^net:\[(\d+)\]$/.exec(link);
+  if (!m) throw new Error(`unexpected /proc/${pid}/ns/net: ${link}`);
+  return Number(m[1]);
+}
+
+/** The first opt_comment of the stream's first (little-endian) SHB. */
+export function shbComment(stream: Buffer): string {
+  if (stream.length < 28 || stream.readUInt32LE(0) !== 0x0a0d0d0a) throw new Error('the stream does not start with a Section Header Block');
+  const length = stream.readUInt32LE(4);
+  if (stream.readUInt32LE(8) !== 0x1a2b3c4d) throw new Error('not a little-endian SHB');
+  let at = 24;
+  while (at + 4 <= length - 4) {
+    const code = stream.readUInt16LE(at);
+    const len = stream.readUInt16LE(at + 2);
+    if (code === 0) break;
+    if (code === 1) return stream.subarray(at + 4, at + 4 + len).toString('utf8');
+    at += 4 + Math.ceil(len / 4) * 4;
+  }
+  throw new Error('the SHB has no comment');
+}
+
+/** A request head seen by `startHeadRelay`. */
+export interface SeenRequest {
+  /** e.g. `GET /discover/mobyshark HTTP/1.1` */
+  requestLine: string;
+  /** header names lower-cased */
+  headers: Record<string, string>;
+}
+
+export interface HeadRelay {
+  /** http://127.0.0.1:PORT, relaying to the target */
+  url: string;
+  /** every request head, in order, including later requests on a kept-alive connection */
+  requests: SeenRequest[];
+  /** TCP connections accepted so far */
+  connections: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP relay on 127.0.0.1 in front of a real service that records EVERY request head, also the
+ * second and later ones on a kept-alive connection (test/support/recording-relay.ts records the
+ * first of each connection only; Node's agent reuses connections). Requests are expected to have
+ * no body (the clients here only GET); after an upgrade request the connection carries WebSocket
+ * frames, which are not parsed. Bytes pass through unchanged.
+ */
+export async function startHeadRelay(target: string): Promise<HeadRelay> {
+  const { hostname, port } = new URL(target);
+  const requests: SeenRequest[] = [];
+  const sockets = new Set<net.Socket>();
+  let connections = 0;
+  const server = net.createServer((client) => {
+    connections++;
+    const upstream = net.connect({ host: hostname, port: Number(port) });
+    sockets.add(client).add(upstream);
+    let pending = '';
+    let upgraded = false;
+    client.on('data', (chunk: Buffer) => {
+      if (upgraded) return;
+      pending += chunk.toString('latin1');
+      for (let end = pending.indexOf('\r\n\r\n'); end !== -1 && !upgraded; end = pending.indexOf('\r\n\r\n')) {
+        const [requestLine = '', ...lines] = pending.slice(0, end).split('\r\n');
+        pending = pending.slice(end + 4);
+        const headers: Record<string, string> = {};
+        for (const line of lines) {
+          const colon = line.indexOf(':');
+          if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+        }
+        requests.push({ requestLine, headers });
+        if (headers.upgrade !== undefined) upgraded = true;
+      }
+      if (pending.length > 1024 * 1024) upgraded = true; // not HTTP we understand: stop looking
+    });
+    client.pipe(upstream).pipe(client);
+    const done = (): void => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', done).on('close', done);
+    upstream.on('error', done).on('close', done);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    requests,
+    get connections() {
+      return connections;
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
