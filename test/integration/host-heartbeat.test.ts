@@ -1,44 +1,36 @@
-// The capture socket's client heartbeat against a stand-in fault: the wire-spec stand-in for
-// Packetflix (which cannot be built here; test/support/packetflix-standin.ts, REAL dumpcap)
-// told to stall after its first message, sending nothing more and reading nothing more, so pings
-// go unanswered as with a Packetflix frozen by SIGSTOP (the stand-in runs in this process, so it
-// cannot be frozen itself).
+// The capture socket's client heartbeat against the bed's REAL Packetflix (svc1): an idle but
+// healthy capture is kept alive by the server's pongs (gorilla/websocket answers every ping while
+// Packetflix reads the socket), and a session paused for backpressure is not taken for a dead
+// service. A stalled service cannot be produced with the shared real server without freezing it
+// for everyone, so those tests are in host-heartbeat-standin.test.ts (a fault fixture).
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
-import { CaptureConnectionLostError } from '../../src/core/capture-errors';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { TestContext } from 'node:test';
 import type { CaptureEnd } from '../../src/core/capture-source';
 import { newSharkTankOnHost } from '../../src/core/host-shark-tank';
-import type { Target } from '../../src/core/target';
-import { startPacketflixStandin } from '../support/packetflix-standin';
-import type { PacketflixStandin, StandinCapture } from '../support/packetflix-standin';
-import { loadBed } from '../support/testbed';
+import { bedServiceHost, countUdpDatagrams, findBedTarget, serviceDumpcapsWithFilter, settle } from '../support/host-transport';
+import { processGone } from '../support/processes';
+import { requireServices, sendUdp, serviceUrl } from '../support/testbed';
 
-async function dumpcapExits(capture: StandinCapture | undefined): Promise<void> {
-  assert.ok(capture, 'the stand-in started no dumpcap');
-  const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 10_000).unref());
-  assert.notEqual(await Promise.race([capture.exited, timeout]), 'timeout', `dumpcap ${capture.pid} still running`);
-}
-
-describe('client heartbeat against a stand-in fault (wire-spec stand-in for Packetflix stalls)', () => {
-  let standin: PacketflixStandin;
-  let target: Target;
-
-  before(async () => {
-    standin = await startPacketflixStandin(await loadBed());
-    const found = (await newSharkTankOnHost(standin.url).targets()).find((t) => t.name === 't2-web');
-    assert.ok(found);
-    target = found;
+describe('client heartbeat against the real Packetflix (svc1)', () => {
+  let tmp: string;
+  before(() => {
+    tmp = mkdtempSync(path.join(tmpdir(), 'csharg-heartbeat-'));
   });
-  afterEach(() => {
-    delete standin.behaviour.afterFirstMessage;
-  });
-  after(async () => {
-    await standin?.close();
+  after(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
-  /** Opens a capture; `first` resolves with the first chunk, `ended` with the end. */
-  const open = (heartbeatMs: number, stopTimeout = 5_000) => {
-    const tank = newSharkTankOnHost(standin.url, { heartbeatMs, stopTimeout });
+  /** Opens a capture of t2's eth0 with `filter` on the real svc1; `first` resolves with the first chunk. */
+  const open = async (t: TestContext, heartbeatMs: number, filter: string) => {
+    const bed = await requireServices(t);
+    if (!bed) return undefined;
+    const tank = newSharkTankOnHost(serviceUrl(bed, 'svc1'), { heartbeatMs });
+    const target = findBedTarget(await tank.targets(), bed, 't2');
+    const chunks: Buffer[] = [];
     let markFirst!: () => void;
     const first = new Promise<void>((resolve) => {
       markFirst = resolve;
@@ -47,55 +39,53 @@ describe('client heartbeat against a stand-in fault (wire-spec stand-in for Pack
     const ended = new Promise<CaptureEnd>((resolve) => {
       resolveEnd = resolve;
     });
-    const session = tank.openCapture(target, { nifs: ['eth0'] }, { onChunk: () => markFirst(), onEnd: (e) => resolveEnd(e) });
-    return { session, first, ended };
+    const session = tank.openCapture(target, { nifs: ['eth0'], filter }, {
+      onChunk: (chunk) => {
+        chunks.push(chunk);
+        markFirst();
+      },
+      onEnd: (e) => resolveEnd(e),
+    });
+    const end = await Promise.race([first.then(() => undefined), ended]);
+    assert.equal(end, undefined, `the capture ended before it started: ${JSON.stringify(end)}`);
+    const dumpcaps = serviceDumpcapsWithFilter(bedServiceHost(bed, 'svc1'), filter);
+    assert.equal(dumpcaps.length, 1, 'the real Packetflix runs one dumpcap for the capture');
+    return { bed, session, ended, chunks, dumpcap: dumpcaps[0]! };
   };
 
-  it('a stalled service ends the capture with CaptureConnectionLostError "stopped answering"', async (t) => {
-    standin.behaviour.afterFirstMessage = 'stall';
-    const heartbeatMs = 300;
-    const { first, ended } = open(heartbeatMs);
-    await first;
-    const stalledAt = Date.now();
-    const end = await ended;
-    const detectedMs = Date.now() - stalledAt;
-    assert.equal(end.kind, 'error');
-    const error = (end as { error: Error }).error;
-    assert.ok(error instanceof CaptureConnectionLostError, String(error));
-    assert.match(error.message, /the service stopped answering: no pong and no data within 300 ms of a ping/);
-    assert.match(error.message, /t2-web/);
-    t.diagnostic(`heartbeat ${heartbeatMs} ms: stall detected after ${detectedMs} ms`);
-    // The client hung up, so the server side ends its dumpcap.
-    await dumpcapExits(standin.captures.at(-1));
+  const bytes = (chunks: readonly Buffer[]): number => chunks.reduce((n, c) => n + c.length, 0);
+
+  it('a healthy but idle capture: the real Packetflix answers pings and the heartbeat does not end it', async (t) => {
+    // Nobody sends to this port: no data flows, so only pongs can satisfy the heartbeat.
+    const heartbeatMs = 150;
+    const idleMs = 3_000;
+    const run = await open(t, heartbeatMs, 'udp port 42200');
+    if (!run) return;
+    await settle(500);
+    const before = bytes(run.chunks);
+    const outcome = await Promise.race([run.ended, settle(idleMs).then(() => 'alive' as const)]);
+    assert.equal(outcome, 'alive', `the heartbeat ended a healthy capture: ${JSON.stringify(outcome)}`);
+    assert.equal(bytes(run.chunks), before, 'no capture data came while idle: only pongs kept the heartbeat satisfied');
+    assert.deepEqual(serviceDumpcapsWithFilter(bedServiceHost(run.bed, 'svc1'), 'udp port 42200').map((d) => d.pid), [run.dumpcap.pid],
+      'the server still captures');
+    assert.deepEqual(await run.session.stop(), { kind: 'stopped' });
+    await processGone(run.dumpcap.pid);
+    t.diagnostic(`${idleMs} ms idle with a ${heartbeatMs} ms heartbeat (about ${Math.floor(idleMs / heartbeatMs)} pings): still running`);
   });
 
-  it('a healthy but idle capture answers pings and is not ended by the heartbeat', async (t) => {
-    // eth0 of t2 carries no traffic here: only pongs keep the heartbeat satisfied.
-    const { session, first, ended } = open(150);
-    await first;
-    const outcome = await Promise.race([ended, new Promise<'alive'>((r) => setTimeout(() => r('alive'), 1_500))]);
-    assert.equal(outcome, 'alive', 'the heartbeat ended a healthy capture');
-    assert.deepEqual(await session.stop(), { kind: 'stopped' });
-    t.diagnostic('1500 ms idle with a 150 ms heartbeat: still running');
-  });
-
-  it('a paused session (backpressure) is not taken for a dead service', async () => {
-    const { session, first, ended } = open(150);
-    await first;
-    session.pause();
-    const outcome = await Promise.race([ended, new Promise<'alive'>((r) => setTimeout(() => r('alive'), 1_000))]);
-    assert.equal(outcome, 'alive');
-    session.resume();
-    assert.deepEqual(await session.stop(), { kind: 'stopped' });
-  });
-
-  it('heartbeatMs 0 turns it off: a stalled service is then only ended by the user (bounded stop)', async () => {
-    standin.behaviour.afterFirstMessage = 'stall';
-    const { session, first, ended } = open(0, 300);
-    await first;
-    const outcome = await Promise.race([ended, new Promise<'alive'>((r) => setTimeout(() => r('alive'), 1_000))]);
-    assert.equal(outcome, 'alive');
-    assert.deepEqual(await session.stop(), { kind: 'stopped' });
-    await dumpcapExits(standin.captures.at(-1));
+  it('a paused session (backpressure) is not taken for a dead service; what came meanwhile arrives after resume', async (t) => {
+    const port = 42201;
+    const run = await open(t, 150, `udp port ${port}`);
+    if (!run) return;
+    run.session.pause();
+    // Datagrams captured while paused queue up in the server and the socket buffers.
+    await sendUdp({ from: 't1', to: 't2', count: 20, rate: 200, size: 64, port });
+    const outcome = await Promise.race([run.ended, settle(1_500).then(() => 'alive' as const)]);
+    assert.equal(outcome, 'alive', `a paused session ended: ${JSON.stringify(outcome)}`);
+    run.session.resume();
+    await settle(1_000);
+    assert.deepEqual(await run.session.stop(), { kind: 'stopped' });
+    await processGone(run.dumpcap.pid);
+    assert.equal(await countUdpDatagrams(run.chunks, tmp, 'paused', port), 20);
   });
 });

@@ -1,6 +1,7 @@
 // A tiny real HTTP CONNECT proxy on 127.0.0.1 for tests of the client's proxy support: it logs
 // every CONNECT (destination and Proxy-Authorization), tunnels bytes both ways, and can refuse
-// tunnels or require credentials. It is a test fixture, not a stand-in for any Edgeshark service.
+// tunnels or require credentials. It is a test fixture that imitates no Edgeshark service:
+// the integration tests put it in front of the real Packetflix of the test bed.
 import http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
@@ -23,6 +24,8 @@ export interface ConnectProxy {
   refuse?: { status: number; body: string };
   /** when set, CONNECT without exactly this Proxy-Authorization is answered 407 */
   requireAuthorization?: string;
+  /** TCP connections the proxy opened to tunnel destinations (a refused CONNECT opens none) */
+  upstreamConnections: number;
   /** closes the listener and every tunnel */
   close(): Promise<void>;
 }
@@ -43,6 +46,7 @@ export async function startConnectProxy(): Promise<ConnectProxy> {
     url: '',
     port: 0,
     log: [],
+    upstreamConnections: 0,
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -66,6 +70,7 @@ export async function startConnectProxy(): Promise<ConnectProxy> {
     const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(destination);
     if (!m) return answer(400, 'bad CONNECT target\n');
     const upstream = net.connect({ host: m[1]!, port: Number(m[2]) });
+    proxy.upstreamConnections++;
     track(upstream);
     upstream.on('error', () => {
       if (entry.status === 0) answer(502, 'upstream unreachable\n');
