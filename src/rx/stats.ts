@@ -15,7 +15,7 @@ import type { DecodedPacket } from '../core/decode/decoded-packet';
 import { PacketClockWindows, assertWindowLength } from '../core/analysis/stats-windows';
 import type { WindowAccumulator, WindowBounds } from '../core/analysis/stats-windows';
 import { WindowStatsAccumulator } from '../core/analysis/window-stats';
-import type { WindowStats } from '../core/analysis/window-stats';
+import type { WindowStats, WindowStatsOptions } from '../core/analysis/window-stats';
 import { TopTalkersAccumulator } from '../core/analysis/top-talkers';
 import type { TopTalkers } from '../core/analysis/top-talkers';
 import type { Packet } from '../core/pcapng/packet';
@@ -92,10 +92,13 @@ function schedulerWindows<P, R>(source: Observable<P>, ms: number, scheduler: Sc
 /**
  * Per window, interface and protocol: packets, bytes (on the wire), pps and bps. Takes Packets or
  * DecodedPackets. `windowStats(ms)` windows by packet time; `windowStats(ms, scheduler)` by the
- * scheduler's clock (see the file comment).
+ * scheduler's clock (see the file comment). `{ topTalkers: k }` adds each window's k busiest IP
+ * sources, as the packet-stats node shows them.
  */
-export function windowStats<P extends Packet | DecodedPacket>(ms: number, options?: SchedulerLike | WindowOptions): OperatorFunction<P, WindowStats> {
-  return windowed<P, WindowStats>('windowStats', ms, options, () => new WindowStatsAccumulator());
+export function windowStats<P extends Packet | DecodedPacket>(ms: number, options?: SchedulerLike | (WindowOptions & WindowStatsOptions)): OperatorFunction<P, WindowStats> {
+  const statsOptions: WindowStatsOptions = options !== undefined && !isScheduler(options) ? options : {};
+  if (statsOptions.topTalkers !== undefined) new TopTalkersAccumulator(statsOptions.topTalkers, statsOptions.maxAddresses); // checks k once, at pipe time
+  return windowed<P, WindowStats>('windowStats', ms, options, () => new WindowStatsAccumulator(statsOptions));
 }
 
 /** Per window, the k IP source addresses that sent the most bytes (clocks as for windowStats). */

@@ -6,6 +6,8 @@ import type { DecodedPacket, PacketProtocol } from '../decode/decoded-packet';
 import type { Packet } from '../pcapng/packet';
 import type { InterfaceInfo } from '../pcapng/types';
 import type { WindowAccumulator, WindowBounds } from './stats-windows';
+import { TopTalkersAccumulator } from './top-talkers';
+import type { Talker } from './top-talkers';
 
 export interface TrafficCounts {
   readonly packets: number;
@@ -27,6 +29,15 @@ export interface WindowGroupStats extends TrafficCounts {
 export interface WindowStats extends WindowBounds, TrafficCounts {
   /** one entry per interface and protocol seen in the window, sorted by interface then protocol */
   readonly groups: readonly WindowGroupStats[];
+  /** with the `topTalkers` option: the window's k busiest IP sources, most bytes first */
+  readonly topTalkers?: readonly Talker[];
+}
+
+export interface WindowStatsOptions {
+  /** also count the k busiest IP sources of each window (`topTalkers` in each WindowStats) */
+  readonly topTalkers?: number;
+  /** with topTalkers: addresses tracked per window at the most (default 100,000) */
+  readonly maxAddresses?: number;
 }
 
 // A module-local binding: the per-packet call skips the import's accessor.
@@ -49,8 +60,13 @@ export function trafficCounts(packets: number, bytes: number, durationMs: number
 export class WindowStatsAccumulator implements WindowAccumulator<Packet | DecodedPacket, WindowStats> {
   readonly #byInterface = new Map<InterfaceInfo, InterfaceCounters>();
   readonly #byName = new Map<string, InterfaceCounters>();
+  readonly #talkers: TopTalkersAccumulator | undefined;
   #packets = 0;
   #bytes = 0;
+
+  constructor(options: WindowStatsOptions = {}) {
+    if (options.topTalkers !== undefined) this.#talkers = new TopTalkersAccumulator(options.topTalkers, options.maxAddresses);
+  }
 
   get empty(): boolean {
     return this.#packets === 0;
@@ -66,6 +82,7 @@ export class WindowStatsAccumulator implements WindowAccumulator<Packet | Decode
     c.counts[i + 1]! += bytes;
     this.#packets++;
     this.#bytes += bytes;
+    this.#talkers?.add(p);
   }
 
   close(bounds: WindowBounds): WindowStats {
@@ -79,7 +96,10 @@ export class WindowStatsAccumulator implements WindowAccumulator<Packet | Decode
       }
       counts.fill(0);
     }
-    const stats: WindowStats = { ...bounds, ...trafficCounts(this.#packets, this.#bytes, bounds.durationMs), groups };
+    const counts = trafficCounts(this.#packets, this.#bytes, bounds.durationMs);
+    const stats: WindowStats = this.#talkers
+      ? { ...bounds, ...counts, groups, topTalkers: this.#talkers.close(bounds).talkers }
+      : { ...bounds, ...counts, groups };
     this.#packets = 0;
     this.#bytes = 0;
     return stats;

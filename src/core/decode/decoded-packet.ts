@@ -222,6 +222,17 @@ export class DecodedPacket extends Packet {
     return out;
   }
 
+  /** e.g. `udp 198.18.1.1:41000 → 198.18.2.1:41001`, `arp`, `icmp 198.18.1.1 → 198.18.2.1` */
+  protected override describe(): string {
+    const { src, dst } = this;
+    if (src === undefined || dst === undefined) return this.protocol;
+    const at = (address: string, port: number | undefined): string => {
+      if (port === undefined) return address;
+      return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+    };
+    return `${this.protocol} ${at(src, this.srcPort)} → ${at(dst, this.dstPort)}`;
+  }
+
   override toJSON(): Record<string, unknown> {
     return {
       ...super.toJSON(),

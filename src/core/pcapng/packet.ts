@@ -1,8 +1,9 @@
 // A captured packet, whatever block carried it, with its interface and section metadata.
 
+import { inspect } from 'node:util';
 import type { CaptureTargetMetadata } from '../capture-metadata';
 import { EnhancedPacketView } from './packet-block';
-import { timestampMs, timestampNs } from './timestamp';
+import { isoTimeNs, timestampMs, timestampNs } from './timestamp';
 import type { InterfaceInfo, PacketCarryingBlock } from './types';
 
 const NO_COMMENTS: readonly string[] = Object.freeze([]);
@@ -87,6 +88,30 @@ export class Packet {
   /** the section's capture target information */
   get target(): CaptureTargetMetadata | undefined {
     return this.iface.target;
+  }
+
+  /**
+   * One line for people: time, interface, what the packet is, length on the wire (and the
+   * captured length when the snapshot cut it). `console.log(packet)` prints this.
+   */
+  summary(): string {
+    const ns = this.timestampNs;
+    const time = ns === null ? 'no time' : isoTimeNs(ns);
+    return `${time} ${this.interfaceName ?? `#${this.interfaceId}`} ${this.describe()} ${this.lengthText()}`;
+  }
+
+  /** What the packet carries, for `summary()`: here its link type; decoded packets say more. */
+  protected describe(): string {
+    return `linktype ${this.linkType}`;
+  }
+
+  private lengthText(): string {
+    const wire = `${this.originalLength} bytes`;
+    return this.capturedLength < this.originalLength ? `${wire} (${this.capturedLength} captured)` : wire;
+  }
+
+  [inspect.custom](): string {
+    return `${this.constructor.name} ${this.summary()}`;
   }
 
   /** A plain-data summary (for logging and JSON). */

@@ -36,3 +36,13 @@ export function timestampNs(scale: TimestampScale, high: number, low: number): b
   else ns = units / 10n ** (exponent - 9n);
   return ns + scale.offsetSeconds * NS_PER_SECOND;
 }
+
+/** An ISO 8601 UTC time with all nine fraction digits, e.g. `2026-11-30T09:53:44.652720275Z`. */
+export function isoTimeNs(ns: bigint): string {
+  const seconds = ns / NS_PER_SECOND;
+  const fraction = ns - seconds * NS_PER_SECOND;
+  // A negative remainder (times before 1970) borrows a second, so that the fraction reads forwards.
+  const [whole, frac] = fraction < 0n ? [seconds - 1n, fraction + NS_PER_SECOND] : [seconds, fraction];
+  const iso = new Date(Number(whole) * 1000).toISOString();
+  return `${iso.slice(0, 19)}.${frac.toString().padStart(9, '0')}Z`;
+}

@@ -94,3 +94,23 @@ test('bad window lengths and k are RangeErrors', () => {
   assert.throws(() => windowStats(Number.NaN), RangeError);
   assert.throws(() => topTalkers(1000, 0), RangeError);
 });
+
+test('windowStats with { topTalkers: k } adds each window\'s k busiest sources, the same as topTalkers alone', () => {
+  const packets = [udpAt(T0 + 10, 'eth0', '198.18.1.1', 100), udpAt(T0 + 20, 'eth0', '198.18.3.1', 10), udpAt(T0 + 30, 'eth0', '198.18.1.1', 100), udpAt(T0 + 1500, 'eth0', '198.18.3.1', 10)];
+  scheduler().run(({ cold, expectObservable }) => {
+    const source = cold('a-b-c-d|', { a: packets[0]!, b: packets[1]!, c: packets[2]!, d: packets[3]! });
+    expectObservable(source.pipe(windowStats(1000, { topTalkers: 1 }), map((w) => w.topTalkers))).toBe('------x(y|)', {
+      x: [{ address: '198.18.1.1', packets: 2, bytes: 2 * (UDP_LEN + 90) }],
+      y: [{ address: '198.18.3.1', packets: 1, bytes: UDP_LEN }],
+    });
+    expectObservable(source.pipe(topTalkers(1000, 1), map((w) => w.talkers))).toBe('------x(y|)', {
+      x: [{ address: '198.18.1.1', packets: 2, bytes: 2 * (UDP_LEN + 90) }],
+      y: [{ address: '198.18.3.1', packets: 1, bytes: UDP_LEN }],
+    });
+  });
+  // Without the option the windows carry no topTalkers key at all.
+  scheduler().run(({ cold, expectObservable }) => {
+    expectObservable(cold('a|', { a: packets[0]! }).pipe(windowStats(1000), map((w) => 'topTalkers' in w))).toBe('-(x|)', { x: false });
+  });
+  assert.throws(() => windowStats(1000, { topTalkers: 0 }), RangeError);
+});
