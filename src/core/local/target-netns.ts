@@ -43,9 +43,33 @@ async function openThroughProcess(target: Target, pid: number, inode: number): P
   return opened;
 }
 
+/**
+ * The files a `bindmount` target's name points at: its `:`-separated paths. Gostwire names such a
+ * target by its lxkns reference, the mount namespace the bind mount lives in first
+ * (`/proc/1/ns/mnt:/run/netns/NAME`; `/proc/2/ns/mnt` where PID 1 is unreadable): that part is no
+ * network namespace; it tells where the later paths are seen, so each of them is tried as it is
+ * and then through that process's root (`/proc/1/root/run/netns/NAME`), which reaches into its
+ * mount namespace when this process lives in another one.
+ */
+export function bindMountPaths(name: string): string[] {
+  const paths: string[] = [];
+  let mountNamespacePid: string | undefined;
+  for (const part of name.split(':')) {
+    const reference = /^\/proc\/(\d+)\/ns\/mnt$/.exec(part);
+    if (reference) {
+      mountNamespacePid = reference[1];
+      continue;
+    }
+    if (!part.startsWith('/')) continue;
+    paths.push(part);
+    if (mountNamespacePid !== undefined) paths.push(`/proc/${mountNamespacePid}/root${part}`);
+  }
+  return paths;
+}
+
 async function openThroughBindMount(target: Target, inode: number): Promise<NetnsFile> {
   const what = describeTarget(target);
-  const paths = target.name.split(':').filter((p) => p.startsWith('/'));
+  const paths = bindMountPaths(target.name);
   if (paths.length === 0) throw new LocalTargetError(what, 'a bindmount target must be named by its bind mount path(s)');
   const failures: string[] = [];
   for (const file of paths) {
