@@ -1,29 +1,33 @@
-// The capture socket and CaptureStreamer against the wire-spec stand-in for Packetflix, which
-// cannot be built here (test/support/packetflix-standin.ts); the stand-in runs REAL dumpcap in
-// the test bed's namespaces.
+// The capture socket and CaptureStreamer against the bed's REAL Packetflix v0.9.7 (svc1, with
+// Gostwire v2.4.1 behind it): the target JSON is what the real discovery returned, the Close
+// frames the server sends are read from our own ws socket (attachCaptureSocket), and what the
+// server did with dumpcap is read from /proc (its command line, its end). Faults the real server
+// cannot produce (handshake 400/401/500, text messages, resets, a Close never echoed) are in
+// host-faults-standin.test.ts.
+// Traffic: UDP 41100-41199 only; every capture filter is one no other test uses, so the dumpcap
+// found by its filter is this file's.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import type { TestContext } from 'node:test';
 import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
 import {
-  CaptureConnectionLostError,
   CaptureFailedError,
   CaptureHandshakeError,
-  CaptureProtocolError,
   CaptureWriterError,
 } from '../../src/core/capture-errors';
-import { openCaptureSocket } from '../../src/core/capture-socket';
+import { attachCaptureSocket, captureClientOptions, openCaptureSocket } from '../../src/core/capture-socket';
 import type { CaptureSocketOptions } from '../../src/core/capture-socket';
 import type { CaptureEnd } from '../../src/core/capture-source';
 import { streamCaptureInto } from '../../src/core/capture-streamer';
-import { startPacketflixStandin } from '../support/packetflix-standin';
-import type { PacketflixStandin, StandinCapture } from '../support/packetflix-standin';
-import { loadBed, sendUdp, tsharkFields } from '../support/testbed';
+import type { CaptureStreamer } from '../../src/core/capture-streamer';
+import { processGone } from '../support/processes';
+import { dumpcapInterfaces, dumpcapWithFilter, findDumpcap, netnsOf, packetflixPid } from '../support/real-packetflix';
+import { bedNamespace, requireServices, sendUdp, serviceUrl, tsharkFields } from '../support/testbed';
 import type { BedEnv } from '../support/testbed';
-
-const TARGET_DESCRIPTION = 'docker container "t2-web" (stand-in)';
 
 /** Collects everything written; `started` resolves with the first write (the SHB). */
 class CollectingWritable extends Writable {
@@ -44,23 +48,6 @@ class CollectingWritable extends Writable {
   }
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Resolves when the stand-in's dumpcap has exited; fails the test if that takes over 10 s. */
-async function dumpcapExits(capture: StandinCapture | undefined): Promise<void> {
-  assert.ok(capture, 'the stand-in started no dumpcap');
-  const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 10_000).unref());
-  assert.notEqual(await Promise.race([capture.exited, timeout]), 'timeout', `dumpcap ${capture.pid} still running`);
-  assert.equal(pidAlive(capture.pid), false);
-}
-
 function openSocketCount(): number {
   return readdirSync('/proc/self/fd').filter((fd) => {
     try {
@@ -71,249 +58,278 @@ function openSocketCount(): number {
   }).length;
 }
 
-describe('capture socket against the wire-spec stand-in for Packetflix (which cannot be built here)', () => {
-  let bed: BedEnv;
-  let standin: PacketflixStandin;
-  let tmp: string;
+/** The Close frame the server sent (code and reason, as ws reports them on 'close'). */
+interface ServerClose {
+  code: number;
+  reason: string;
+}
 
-  before(async () => {
-    bed = await loadBed();
-    standin = await startPacketflixStandin(bed);
+interface Running {
+  streamer: CaptureStreamer;
+  /** resolves when our socket has closed, with the server's Close frame (1006 = none) */
+  serverClose: Promise<ServerClose>;
+  url: string;
+}
+
+describe('capture socket against the REAL Packetflix of the test bed', () => {
+  let tmp: string;
+  let t2Json: string | undefined;
+
+  before(() => {
     tmp = mkdtempSync(path.join(tmpdir(), 'csharg-host-'));
   });
-  after(async () => {
-    await standin?.close();
+  after(() => {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
-  const t2Target = (): string => JSON.stringify(standin.targets.find((t) => t.name === 't2-web'));
-  const captureUrl = (params: Record<string, string>, base = standin.url): string =>
-    `${base.replace(/^http/, 'ws')}/capture?${new URLSearchParams(params).toString()}`;
-  const streamInto = (writable: Writable, params: Record<string, string>, options: CaptureSocketOptions = {}) => {
-    const url = captureUrl(params);
-    return streamCaptureInto(
+  const TARGET_DESCRIPTION = 'proc "csharg-t2" of the test bed';
+  const base = (bed: BedEnv): string => serviceUrl(bed, 'svc1').replace(/^http/, 'ws');
+  const captureUrl = (bed: BedEnv, params: Record<string, string>): string => `${base(bed)}/capture?${new URLSearchParams(params).toString()}`;
+
+  /** The bed's services and t2's keeper exactly as the real discovery describes it (Gostwire's JSON). */
+  const setup = async (t: TestContext): Promise<{ bed: BedEnv; t2: string } | undefined> => {
+    const bed = await requireServices(t);
+    if (!bed) return undefined;
+    if (t2Json === undefined) {
+      const response = await fetch(`${serviceUrl(bed, 'svc1')}/discover/mobyshark`, { signal: AbortSignal.timeout(30_000) });
+      const { containers } = (await response.json()) as { containers: Array<{ name: string; netns: number }> };
+      const ns = bedNamespace(bed, 't2');
+      const t2 = containers.filter((c) => c.netns === ns.netns && c.name === `${ns.name}(${ns.keeperPid})`);
+      assert.equal(t2.length, 1, `discovery lists t2's keeper once: ${JSON.stringify(t2)}`);
+      t2Json = JSON.stringify(t2[0]);
+    }
+    return { bed, t2: t2Json };
+  };
+
+  /** A capture into `writable` on our own ws socket, so that the server's Close frame can be seen. */
+  const streamInto = (bed: BedEnv, writable: Writable, params: Record<string, string>, options: CaptureSocketOptions = {}, headers: Record<string, string> = {}): Running => {
+    const url = captureUrl(bed, params);
+    const websocket = new WebSocket(url, captureClientOptions(headers, options));
+    const serverClose = new Promise<ServerClose>((resolve) => websocket.once('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString('utf8') })));
+    const streamer = streamCaptureInto(
       writable,
-      (handlers) => openCaptureSocket(url, {}, { targetDescription: TARGET_DESCRIPTION, ...options }, handlers),
+      (handlers) => attachCaptureSocket(websocket, { targetDescription: TARGET_DESCRIPTION, ...options }, handlers),
       { target: TARGET_DESCRIPTION, url },
     );
+    return { streamer, serverClose, url };
   };
-  const endOf = (params: Record<string, string>, options: CaptureSocketOptions = {}, headers: Record<string, string> = {}): Promise<CaptureEnd> =>
-    openCaptureSocket(captureUrl(params), headers, { targetDescription: TARGET_DESCRIPTION, ...options }, { onChunk() {}, onEnd() {} }).ended;
+  const endOf = (bed: BedEnv, params: Record<string, string>, headers: Record<string, string> = {}): Promise<CaptureEnd> =>
+    openCaptureSocket(captureUrl(bed, params), headers, { targetDescription: TARGET_DESCRIPTION }, { onChunk() {}, onEnd() {} }).ended;
   const errorOf = async (end: Promise<CaptureEnd>): Promise<Error> => {
     const e = await end;
     assert.equal(e.kind, 'error', `expected an error end, got ${e.kind}`);
     return (e as { error: Error }).error;
   };
 
-  it('captures 100 UDP datagrams sent while it runs (tshark reads them from the file)', async () => {
+  it('captures 100 UDP datagrams sent while it runs (tshark reads them from the file)', { timeout: 180_000 }, async (t) => {
+    const s = await setup(t);
+    if (!s) return;
+    const filter = 'udp port 41100';
     const out = new CollectingWritable();
-    const streamer = streamInto(out, { container: t2Target(), nif: 'eth0', filter: 'udp port 40100' });
+    const { streamer } = streamInto(s.bed, out, { container: s.t2, nif: 'eth0', filter });
     await out.started;
-    const sent = await sendUdp({ from: 't1', to: 't2', count: 100, rate: 500, size: 64, port: 40100 });
+    const dumpcap = await dumpcapWithFilter(packetflixPid(s.bed), filter);
+    assert.deepEqual(dumpcapInterfaces(dumpcap), ['eth0']);
+    assert.equal(netnsOf(dumpcap.pid), bedNamespace(s.bed, 't2').netns);
+    const sent = await sendUdp({ from: 't1', to: 't2', count: 100, rate: 500, size: 64, port: 41100 });
     assert.equal(sent.sent, 100);
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 500));
     assert.deepEqual(await streamer.stop(), { kind: 'stopped' });
+    await processGone(dumpcap.pid, 20_000);
     const file = path.join(tmp, 'udp.pcapng');
     writeFileSync(file, Buffer.concat(out.chunks));
-    const rows = await tsharkFields(file, ['udp.dstport'], ['-Y', 'udp.dstport == 40100']);
+    const rows = await tsharkFields(file, ['frame.interface_name', 'udp.dstport'], ['-Y', 'udp.dstport == 41100 && !icmp']);
     assert.equal(rows.length, 100);
-    await dumpcapExits(standin.captures.at(-1));
+    assert.ok(rows.every(([iface]) => iface === 'eth0'));
   });
 
-  it('stop() sends Close 1000 "ciao", is idempotent, and the stand-in ends its dumpcap', async () => {
+  it('stop() sends Close 1000, is idempotent; the real server echoes 1000 and ends its dumpcap', { timeout: 60_000 }, async (t) => {
+    const s = await setup(t);
+    if (!s) return;
+    const filter = 'udp port 41101';
     const out = new CollectingWritable();
-    const streamer = streamInto(out, { container: t2Target() });
+    const { streamer, serverClose } = streamInto(s.bed, out, { container: s.t2, nif: 'eth0', filter });
     await out.started;
-    const capture = standin.captures.at(-1);
+    const dumpcap = await dumpcapWithFilter(packetflixPid(s.bed), filter);
     const [a, b] = await Promise.all([streamer.stop(), streamer.stop()]);
     assert.deepEqual(a, { kind: 'stopped' });
     assert.equal(a, b);
     assert.equal(await streamer.wait(), a);
-    await capture?.connectionClosed;
-    assert.deepEqual(capture?.clientClose, { code: 1000, reason: 'ciao' });
-    await dumpcapExits(capture);
+    // gorilla/websocket's default close handler echoes the client's code with an EMPTY reason
+    // before Packetflix's own `ciao` echo is written (which then goes nowhere).
+    assert.deepEqual(await serverClose, { code: 1000, reason: '' });
+    await processGone(dumpcap.pid, 20_000);
   });
 
-  it('stopAfter(ms) stops after the delay; wait() resolves with the same end', async () => {
+  it('stopAfter(ms) stops after the delay; wait() resolves with the same end', { timeout: 60_000 }, async (t) => {
+    const s = await setup(t);
+    if (!s) return;
+    const filter = 'udp port 41102';
     const out = new CollectingWritable();
-    const streamer = streamInto(out, { container: t2Target() });
+    const { streamer, serverClose } = streamInto(s.bed, out, { container: s.t2, nif: 'eth0', filter });
     const started = Date.now();
+    const dumpcap = await dumpcapWithFilter(packetflixPid(s.bed), filter);
     const end = await streamer.stopAfter(400);
     assert.deepEqual(end, { kind: 'stopped' });
     assert.ok(Date.now() - started >= 400);
     assert.equal(await streamer.wait(), end);
-    await dumpcapExits(standin.captures.at(-1));
+    assert.equal((await serverClose).code, 1000);
+    await processGone(dumpcap.pid, 20_000);
   });
 
-  it('server Close 1000 (dumpcap exited 0) ends as completed, and the client closes too', async () => {
+  it('dumpcap exiting 0 (SIGTERM to our capture\'s dumpcap) gives server Close 1000 and ends as completed', { timeout: 60_000 }, async (t) => {
+    const s = await setup(t);
+    if (!s) return;
+    const filter = 'udp port 41103';
     const out = new CollectingWritable();
-    const streamer = streamInto(out, { container: t2Target() });
+    const { streamer, serverClose } = streamInto(s.bed, out, { container: s.t2, nif: 'eth0', filter });
     await out.started;
-    const capture = standin.captures.at(-1);
-    assert.ok(capture);
-    process.kill(capture.pid, 'SIGTERM');
+    // This test's own capture's dumpcap, found by its filter; dumpcap exits 0 on SIGTERM.
+    const dumpcap = await dumpcapWithFilter(packetflixPid(s.bed), filter);
+    process.kill(dumpcap.pid, 'SIGTERM');
     assert.deepEqual(await streamer.wait(), { kind: 'completed' });
-    await capture.connectionClosed;
-    assert.equal(capture.clientClose?.code, 1000);
+    assert.deepEqual(await serverClose, { code: 1000, reason: 'capture process terminated' });
     assert.equal(await streamer.stopAfter(10), await streamer.wait());
+    await processGone(dumpcap.pid, 20_000);
   });
 
-  it('a bad filter is a CaptureFailedError carrying the server reason', async () => {
-    const error = await errorOf(endOf({ container: t2Target(), filter: 'udp port (' }));
-    assert.ok(error instanceof CaptureFailedError);
+  it('a bad filter is a CaptureFailedError carrying the real server reason', { timeout: 60_000 }, async (t) => {
+    const s = await setup(t);
+    if (!s) return;
+    const error = await errorOf(endOf(s.bed, { container: s.t2, nif: 'eth0', filter: 'udp port (' }));
+    assert.ok(error instanceof CaptureFailedError, String(error));
     assert.equal(error.closeCode, 1006);
-    assert.match(error.reason ?? '', /^Invalid capture filter "udp port \(" for interface/);
+    assert.equal(error.reason, `Invalid capture filter "udp port (" for interface 'eth0'.`);
     assert.match(error.message, /Invalid capture filter/);
-    assert.match(error.message, /t2-web/);
-    assert.ok(error.message.includes(`${standin.url.replace('http', 'ws')}/capture`));
+    assert.ok(error.message.includes(TARGET_DESCRIPTION));
+    assert.ok(error.message.includes(`${base(s.bed)}/capture`));
   });
 
-  it('an unknown interface, a process-less namespace, and a malformed target carry their reasons', async () => {
-    const eth9 = await errorOf(endOf({ container: t2Target(), nif: 'eth9' }));
-    assert.ok(eth9 instanceof CaptureFailedError);
-    assert.equal(eth9.reason, 'There is no device named "eth9".');
-    const empty = bed.namespaces.find((n) => n.host === 'empty');
-    assert.ok(empty);
-    const lock = await errorOf(endOf({ netns: String(empty.netns) }));
-    assert.ok(lock instanceof CaptureFailedError);
-    assert.equal(lock.reason, 'cannot lock target network stack');
-    const malformed = await errorOf(endOf({ container: '{"name":' }));
-    assert.ok(malformed instanceof CaptureFailedError);
-    assert.match(malformed.reason ?? '', /^invalid container\/target description: /);
-    const both = await errorOf(endOf({ container: t2Target(), netns: '1' }));
-    assert.equal((both as CaptureFailedError).reason, 'container and netns query parameters are mutually exclusive');
+  it('an unknown interface, a process-less namespace, a malformed target and bad parameters carry the real reasons', { timeout: 120_000 }, async (t) => {
+    const s = await setup(t);
+    if (!s) return;
+    const reasonOf = async (params: Record<string, string>): Promise<string | undefined> => {
+      const error = await errorOf(endOf(s.bed, params));
+      assert.ok(error instanceof CaptureFailedError, String(error));
+      assert.equal(error.closeCode, 1006);
+      return error.reason;
+    };
+    assert.equal(await reasonOf({ container: s.t2, nif: 'eth9' }), 'There is no device named "eth9".');
+    // csharg-empty: only a bind mount holds it, no process can be locked into.
+    assert.equal(await reasonOf({ netns: String(bedNamespace(s.bed, 'empty').netns) }), 'cannot lock target network stack');
+    assert.match((await reasonOf({ container: '{"name":' })) ?? '', /^invalid container\/target description: /);
+    assert.equal(await reasonOf({ container: s.t2, netns: '1' }), 'container and netns query parameters are mutually exclusive');
+    assert.equal(await reasonOf({ netns: 'abc' }), 'invalid netns "abc"');
+    assert.equal(await reasonOf({}), 'either container or netns query parameter required');
   });
 
-  it('a reason over 123 bytes (no Close frame at all) says that the server sent no reason', async () => {
-    standin.behaviour.failureReason = `cannot update container meta data: ${'x'.repeat(120)}`;
-    try {
-      const error = await errorOf(endOf({ container: t2Target(), filter: 'udp port (' }));
-      assert.ok(error instanceof CaptureFailedError);
-      assert.equal(error.reason, undefined);
-      assert.match(error.message, /the server closed the connection without a reason; Packetflix drops reasons longer than 123 bytes/);
-    } finally {
-      delete standin.behaviour.failureReason;
-    }
+  it('a reason over 123 bytes (the real server sends no Close frame at all) says that the server sent no reason', { timeout: 60_000 }, async (t) => {
+    const s = await setup(t);
+    if (!s) return;
+    // dumpcap's reason quotes the filter: with this one it is far over a Close frame's 123 bytes.
+    const filter = `udp port ( ${'and udp '.repeat(15)}`;
+    assert.ok(Buffer.byteLength(`Invalid capture filter "${filter}" for interface 'eth0'.`) > 123);
+    const out = new CollectingWritable();
+    const { streamer, serverClose } = streamInto(s.bed, out, { container: s.t2, nif: 'eth0', filter });
+    const error = await errorOf(streamer.wait());
+    assert.ok(error instanceof CaptureFailedError, String(error));
+    assert.equal(error.reason, undefined);
+    assert.equal(error.closeCode, undefined);
+    assert.match(error.message, /the server closed the connection without a reason; Packetflix drops reasons longer than 123 bytes/);
+    assert.equal((await serverClose).code, 1006, 'no Close frame came');
   });
 
-  for (const [status, body] of [
-    [400, 'Bad Request: no upgrade for you'],
-    [401, '<html>401 Authorization Required</html>'],
-    [404, '404 page not found'],
-  ] as const) {
-    it(`a handshake answered with ${status} is a CaptureHandshakeError with the body start`, async () => {
-      standin.behaviour.handshakeReply = { status, body };
-      try {
-        const error = await errorOf(endOf({ container: t2Target() }));
-        assert.ok(error instanceof CaptureHandshakeError);
-        assert.equal(error.status, status);
-        assert.equal(error.bodyStart, body);
-        assert.ok(error.message.includes(`HTTP ${status}`));
-        assert.ok(error.message.includes(body));
-      } finally {
-        delete standin.behaviour.handshakeReply;
-      }
-    });
-  }
-
-  it('a wrong base path gets the real route 404 as a CaptureHandshakeError', async () => {
-    const url = `${standin.url.replace('http', 'ws')}/edgeshark/capture?container=x`;
-    const end = await openCaptureSocket(url, {}, {}, { onChunk() {}, onEnd() {} }).ended;
-    assert.equal(end.kind, 'error');
-    const error = (end as { error: Error }).error;
-    assert.ok(error instanceof CaptureHandshakeError);
+  it('a wrong base path gets the real 404 as a CaptureHandshakeError', { timeout: 60_000 }, async (t) => {
+    const s = await setup(t);
+    if (!s) return;
+    // Packetflix proxies every path it does not serve to Gostwire, which answers 404.
+    const url = `${base(s.bed)}/edgeshark/capture?${new URLSearchParams({ container: s.t2 }).toString()}`;
+    const error = await errorOf(openCaptureSocket(url, {}, {}, { onChunk() {}, onEnd() {} }).ended);
+    assert.ok(error instanceof CaptureHandshakeError, String(error));
     assert.equal(error.status, 404);
+    assert.equal(error.bodyStart, '404 page not found');
     assert.match(error.message, /base path/);
   });
 
-  it('a refused connection is a CaptureHandshakeError naming the URL', async () => {
-    const error = await errorOf(openCaptureSocket('ws://127.0.0.1:1/capture?netns=1', {}, {}, { onChunk() {}, onEnd() {} }).ended);
-    assert.ok(error instanceof CaptureHandshakeError);
+  it('an Origin that differs from Host gets the real 403 as a CaptureHandshakeError', { timeout: 60_000 }, async (t) => {
+    const s = await setup(t);
+    if (!s) return;
+    const error = await errorOf(endOf(s.bed, { container: s.t2, nif: 'eth0' }, { Origin: 'http://elsewhere.example' }));
+    assert.ok(error instanceof CaptureHandshakeError, String(error));
+    assert.equal(error.status, 403);
+    assert.equal(error.bodyStart, 'Forbidden');
+    assert.ok(error.message.includes('HTTP 403'));
+  });
+
+  it('a refused connection (a closed port of the service host) is a CaptureHandshakeError naming the URL', { timeout: 60_000 }, async (t) => {
+    const s = await setup(t);
+    if (!s) return;
+    const host = new URL(serviceUrl(s.bed, 'svc1')).hostname;
+    const error = await errorOf(openCaptureSocket(`ws://${host}:5002/capture?netns=1`, {}, {}, { onChunk() {}, onEnd() {} }).ended);
+    assert.ok(error instanceof CaptureHandshakeError, String(error));
     assert.equal(error.status, undefined);
-    assert.match(error.message, /ws:\/\/127\.0\.0\.1:1\/capture/);
+    assert.ok(error.message.includes(`ws://${host}:5002/capture`), error.message);
     assert.match(error.message, /ECONNREFUSED/);
   });
 
-  it('a text message is a CaptureProtocolError, and the capture is closed', async () => {
-    standin.behaviour.afterFirstMessage = 'text';
-    try {
-      const error = await errorOf(endOf({ container: t2Target() }));
-      assert.ok(error instanceof CaptureProtocolError);
-      assert.match(error.message, /text message/);
-      await dumpcapExits(standin.captures.at(-1));
-    } finally {
-      delete standin.behaviour.afterFirstMessage;
-    }
-  });
-
-  it('a reset connection is a CaptureConnectionLostError', async () => {
-    standin.behaviour.afterFirstMessage = 'reset';
-    try {
-      const error = await errorOf(endOf({ container: t2Target() }));
-      assert.ok(error instanceof CaptureConnectionLostError, String(error));
-      await dumpcapExits(standin.captures.at(-1));
-    } finally {
-      delete standin.behaviour.afterFirstMessage;
-    }
-  });
-
-  it('a server that never echoes the Close is force-closed after stopTimeout', async () => {
-    standin.behaviour.neverEchoClose = true;
-    try {
-      const out = new CollectingWritable();
-      const streamer = streamInto(out, { container: t2Target() }, { stopTimeoutMs: 300 });
-      await out.started;
-      const started = Date.now();
-      assert.deepEqual(await streamer.stop(), { kind: 'stopped' });
-      assert.ok(Date.now() - started < 5_000, 'the stop did not give up in time');
-      await dumpcapExits(standin.captures.at(-1));
-    } finally {
-      delete standin.behaviour.neverEchoClose;
-    }
-  });
-
-  it('a failing writer (EPIPE) stops the capture gracefully; the end says the writer failed', async () => {
+  it('a failing writer (EPIPE) stops the capture gracefully; the end says the writer failed', { timeout: 120_000 }, async (t) => {
+    const s = await setup(t);
+    if (!s) return;
+    const filter = 'udp port 41104';
     const out = new CollectingWritable(1);
     out.on('error', () => undefined);
-    const streamer = streamInto(out, { container: t2Target() });
+    const { streamer, serverClose } = streamInto(s.bed, out, { container: s.t2, nif: 'eth0', filter });
     await out.started;
-    await sendUdp({ from: 't1', to: 't2', count: 20, rate: 200, size: 64, port: 40101 });
+    const dumpcap = await dumpcapWithFilter(packetflixPid(s.bed), filter);
+    await sendUdp({ from: 't1', to: 't2', count: 20, rate: 200, size: 64, port: 41104 });
     const end = await streamer.wait();
     assert.equal(end.kind, 'error');
     const error = (end as { error: Error }).error;
-    assert.ok(error instanceof CaptureWriterError);
+    assert.ok(error instanceof CaptureWriterError, String(error));
     assert.match(error.message, /EPIPE/);
-    const capture = standin.captures.at(-1);
-    await capture?.connectionClosed;
-    assert.deepEqual(capture?.clientClose, { code: 1000, reason: 'ciao' });
-    await dumpcapExits(capture);
+    // Gracefully: our Close 1000 was echoed, and the server ended its dumpcap.
+    assert.equal((await serverClose).code, 1000);
+    await processGone(dumpcap.pid, 20_000);
   });
 
-  it('a destroyed writer stops the capture gracefully', async () => {
+  it('a destroyed writer stops the capture gracefully', { timeout: 60_000 }, async (t) => {
+    const s = await setup(t);
+    if (!s) return;
+    const filter = 'udp port 41105';
     const out = new CollectingWritable();
-    const streamer = streamInto(out, { container: t2Target() });
+    const { streamer, serverClose } = streamInto(s.bed, out, { container: s.t2, nif: 'eth0', filter });
     await out.started;
+    const dumpcap = await dumpcapWithFilter(packetflixPid(s.bed), filter);
     out.destroy();
     const end = await streamer.wait();
     assert.equal(end.kind, 'error');
     assert.ok((end as { error: Error }).error instanceof CaptureWriterError);
-    await dumpcapExits(standin.captures.at(-1));
+    assert.equal((await serverClose).code, 1000);
+    await processGone(dumpcap.pid, 20_000);
   });
 
-  it('50 sequential start/stop cycles leave no open sockets and no dumpcap', async () => {
+  it('50 sequential start/stop cycles leave no open sockets and no dumpcap of ours', { timeout: 600_000 }, async (t) => {
+    const s = await setup(t);
+    if (!s) return;
+    const pf = packetflixPid(s.bed);
     const socketsBefore = openSocketCount();
-    const firstCycle = standin.captures.length;
+    const pids: number[] = [];
+    const filters: string[] = [];
     for (let i = 0; i < 50; i++) {
+      const filter = `udp port ${41150 + i}`;
+      filters.push(filter);
       const out = new CollectingWritable();
-      const streamer = streamInto(out, { container: t2Target(), nif: 'eth0' });
+      const { streamer, serverClose } = streamInto(s.bed, out, { container: s.t2, nif: 'eth0', filter });
       await out.started;
+      pids.push((await dumpcapWithFilter(pf, filter)).pid);
       assert.deepEqual(await streamer.stop(), { kind: 'stopped' });
+      assert.equal((await serverClose).code, 1000);
     }
-    const cycles = standin.captures.slice(firstCycle);
-    assert.equal(cycles.length, 50);
-    await Promise.all(cycles.map((c) => dumpcapExits(c)));
+    assert.equal(new Set(pids).size, 50, 'each cycle ran its own dumpcap');
+    await Promise.all(pids.map((pid) => processGone(pid, 30_000)));
+    assert.deepEqual(filters.filter((f) => findDumpcap(pf, f) !== undefined), []);
     // Sockets close asynchronously after the end is reported; allow them a moment.
-    for (let i = 0; i < 50 && openSocketCount() > socketsBefore; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && openSocketCount() > socketsBefore; i++) await new Promise((r) => setTimeout(r, 100));
     assert.ok(openSocketCount() <= socketsBefore, `open sockets: ${openSocketCount()} > ${socketsBefore}`);
   });
 });

@@ -1,5 +1,5 @@
 // Issue 13's proof test: the host client against the bed's REAL Edgeshark services (Packetflix
-// v0.9.7 proxying discovery to Gostwire v2.4.1, in csharg-svc1), no stand-in anywhere.
+// v0.9.7 proxying discovery to Gostwire v2.4.1, in csharg-svc1); nothing in it is simulated.
 // Discovery through GET /discover/mobyshark (plain fetch and our client) lists every bed namespace
 // by its netns inode; a capture of t2's eth0 through the real Packetflix while 100 UDP datagrams
 // are sent holds exactly them (tshark reads the file); the SHB comment names the target.
