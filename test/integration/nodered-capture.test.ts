@@ -313,6 +313,35 @@ describe('edgeshark-capture node (Edgeshark host: the real Packetflix at svc1)',
     assert.ok(out.every((m) => m.topic === t2.name));
   });
 
+  it('two interfaces with a filter: the real Packetflix filters only the last one (dumpcap\'s -f follows the last -i)', async (t) => {
+    const svc = await requireSvc1(t);
+    if (!svc) return;
+    t.after(() => helper.unload());
+    const t2 = await discoveredTarget(svc, 't2');
+    const filter = 'udp port 44209';
+    await helper.load(NODES, hostFlow(svc, { target: storedTarget(t2), interfaces: ['eth0', 'lo'], filter }));
+    const cap = mustGetNode('cap');
+    const out = collect(mustGetNode('out'));
+    const capturing = waitForStatus(cap, isCapturing, 30_000);
+    cap.receive({ topic: 'start' });
+    await capturing;
+    const dumpcap = await serverDumpcapFiltering(svc, filter);
+    t.diagnostic(`the server's dumpcap: ${dumpcap.args.join(' ')}`);
+    assert.deepEqual(interfacesOf(dumpcap), ['eth0', 'lo'], 'the node\'s interface order');
+    assert.equal(dumpcap.args.indexOf('-f'), dumpcap.args.lastIndexOf('-i') + 2, `-f follows the last -i: ${dumpcap.args.join(' ')}`);
+    await sendUdp({ from: 't1', to: 't2', count: 10, rate: 200, size: 16, port: 44209 });
+    await sendUdp({ from: 't1', to: 't2', count: 10, rate: 200, size: 16, port: 44210 });
+    await delay(500);
+    const stopped = waitForStatus(cap, isStopped, 30_000);
+    cap.receive({ topic: 'stop' });
+    await stopped;
+    await processGone(dumpcap.pid, 15_000);
+    const onEth0 = (port: number): number[] => udpPackets(out.filter((m) => (m.payload as PacketPayload).interface === 'eth0'), port).sort((a, b) => a - b);
+    assert.deepEqual(onEth0(44209), range(10), 'the datagrams the filter names');
+    // eth0 is not the last interface: the server's dumpcap does not filter it.
+    assert.deepEqual(onEth0(44210), range(10), 'eth0 unfiltered: the other port\'s datagrams arrive too');
+  });
+
   /** Starts a capture that the real server refuses; the message a Catch node gets. */
   async function refused(svc: ServiceHost, capture: Record<string, unknown>): Promise<{ msg: NodeMessage; status: string }> {
     await helper.load(NODES, hostFlow(svc, capture));

@@ -1,7 +1,10 @@
 // End to end: this package from `npm pack` in a fresh Node-RED 4.1 user directory, every example
 // flow deployed through the admin API, then Debian's chromium (playwright-core) drives the
 // editor: drop a capture node, pick csharg-t2 from the drop-down the runtime filled from
-// discovery, deploy, and see the packets the bed sends in the debug sidebar. Port 22500.
+// discovery, deploy, and see the packets the bed sends in the debug sidebar. The example that
+// shows an Edgeshark host is pointed at the bed's real Packetflix (svc1) at deploy time, and its
+// injects list svc1's targets and capture from it, seen as a user sees them: in the debug
+// messages the runtime sends the editor. Ports 44500-44501.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -9,8 +12,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
+import WebSocket from 'ws';
 import { buildAndPack, startNodeRed, userDirWith } from '../support/nodered-server';
-import { REPO_ROOT, requireBed, sendUdp } from '../support/testbed';
+import { packetflixDumpcaps, processGone } from '../support/processes';
+import type { ServiceDumpcap } from '../support/processes';
+import { REPO_ROOT, bedNamespace, requireBed, sendUdp, serviceUrl } from '../support/testbed';
+import type { BedEnv } from '../support/testbed';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'artifacts', 'nodered-e2e');
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -20,6 +27,19 @@ interface FlowNode { id: string; type: string; [key: string]: unknown }
 function exampleFlows(): { file: string; nodes: FlowNode[] }[] {
   const dir = path.join(REPO_ROOT, 'examples', 'flows');
   return readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((file) => ({ file, nodes: JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as FlowNode[] }));
+}
+
+// The example with an Edgeshark host, and what a user would change in it to use the bed's svc1:
+// the host's URL, and (so that others' traffic on t2 cannot be what the test sees) a filter.
+const HOST_EXAMPLE = 'capture-from-edgeshark-host.json';
+const HOST_EXAMPLE_FILTER = 'udp port 44501';
+
+function pointedAtSvc1(nodes: FlowNode[], bed: BedEnv): FlowNode[] {
+  return nodes.map((n) => {
+    if (n.type === 'edgeshark-host') return { ...n, url: serviceUrl(bed, 'svc1') };
+    if (n.type === 'edgeshark-capture') return { ...n, filter: HOST_EXAMPLE_FILTER };
+    return n;
+  });
 }
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -55,8 +75,14 @@ interface RedApi {
   sidebar: { show(id: string): void };
 }
 
-test('npm pack → fresh Node-RED 4.1 → examples deploy → editor: pick csharg-t2, deploy, packets in the debug sidebar', { timeout: 600_000 }, async (t) => {
-  if (!(await requireBed(t))) return;
+test('npm pack → fresh Node-RED 4.1 → examples deploy (the Edgeshark host one captures from the real Packetflix) → editor: pick csharg-t2, deploy, packets in the debug sidebar', { timeout: 600_000 }, async (t) => {
+  const bed = await requireBed(t);
+  if (!bed) return;
+  if (!bed.services.available) {
+    const why = `the real Edgeshark services are not running: ${bed.services.reason ?? 'not started'}`;
+    if (process.env.CI === 'true') throw new Error(`test bed prerequisite missing (CI=true never skips): ${why}`);
+    t.diagnostic(`${HOST_EXAMPLE} is deployed as shipped but not run: ${why}`);
+  }
   mkdirSync(ARTIFACTS, { recursive: true });
   const packDir = mkdtempSync(path.join(tmpdir(), 'csharg-pack-'));
   t.after(() => rmSync(packDir, { recursive: true, force: true }));
@@ -75,7 +101,8 @@ test('npm pack → fresh Node-RED 4.1 → examples deploy → editor: pick cshar
 
   // Every example, deployed together through the admin API.
   const examples = exampleFlows();
-  const all = examples.flatMap((e) => e.nodes);
+  assert.ok(examples.some((e) => e.file === HOST_EXAMPLE), `${HOST_EXAMPLE} is among the examples`);
+  const all = examples.flatMap((e) => (e.file === HOST_EXAMPLE && bed.services.available ? pointedAtSvc1(e.nodes, bed) : e.nodes));
   const deploy = await fetch(`${server.url}/flows`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'Node-RED-API-Version': 'v2', 'Node-RED-Deployment-Type': 'full' },
@@ -85,6 +112,12 @@ test('npm pack → fresh Node-RED 4.1 → examples deploy → editor: pick cshar
   const deployed = await (await fetch(`${server.url}/flows`, { headers: { 'Node-RED-API-Version': 'v2' } })).json() as { flows: FlowNode[] };
   assert.equal(deployed.flows.length, all.length, 'every example node is deployed');
   assert.doesNotMatch(server.output(), /Waiting for missing types|Error loading/);
+
+  if (bed.services.available) {
+    await hostExampleCaptures(server.url, bed).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}\nnode-red said:\n${server.output().slice(-4000)}`, { cause: err });
+    });
+  }
 
   const browserProfile = mkdtempSync(path.join(tmpdir(), 'csharg-chromium-'));
   const context: BrowserContext = await chromium.launchPersistentContext(browserProfile, {
@@ -124,7 +157,7 @@ async function driveEditor(context: BrowserContext, url: string): Promise<void> 
   assert.ok(labels.some((l) => /^csharg-t1\(\d+\)$/.test(l)) && labels.some((l) => l === '/run/netns/csharg-empty'), labels.join(', '));
   const t2Label = (await t2.textContent())!;
   await page.selectOption('#node-input-target-select', { label: t2Label });
-  await page.fill('#node-input-filter', 'udp port 22500');
+  await page.fill('#node-input-filter', 'udp port 44500');
   await page.selectOption('#node-input-output', 'packets');
   await shot(page, '03-dialog');
   await page.click('#node-dialog-ok');
@@ -148,9 +181,79 @@ async function driveEditor(context: BrowserContext, url: string): Promise<void> 
   // nodes also show messages with t2's topic (packets per second), so look for packet contents.
   const packet = page.locator('.red-ui-debug-msg', { has: page.locator('.red-ui-debug-msg-topic', { hasText: t2Label }), hasText: /interface.*eth0.*timestampNs/s });
   for (let round = 0; round < 10 && (await packet.count()) === 0; round++) {
-    await sendUdp({ from: 't1', to: 't2', count: 10, rate: 100, size: 32, port: 22500 });
+    await sendUdp({ from: 't1', to: 't2', count: 10, rate: 100, size: 32, port: 44500 });
     await page.waitForTimeout(500);
   }
   await shot(page, '05-debug-sidebar');
   assert.ok((await packet.count()) > 0, 'packets from csharg-t2 in the debug sidebar');
+}
+
+/** A debug message as the runtime sends it to the editor (topic "debug" on /comms). */
+interface DebugMessage { id: string; topic?: string; msg: string; format?: string }
+
+async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * The deployed Edgeshark host example, driven as a user would: its injects pressed through the
+ * admin API, its debug output read from the runtime's /comms socket (what the debug sidebar shows).
+ */
+async function hostExampleCaptures(url: string, bed: BedEnv): Promise<void> {
+  const byId = new Map(exampleFlows().find((e) => e.file === HOST_EXAMPLE)!.nodes.map((n) => [n.id, n]));
+  const idOf = (type: string, name?: string): string => [...byId.values()].find((n) => n.type === type && (name === undefined || n.name === name))!.id;
+  const debug: DebugMessage[] = [];
+  const comms = new WebSocket(`${url.replace(/^http/, 'ws')}/comms`);
+  await new Promise<void>((resolve, reject) => comms.once('open', () => resolve()).once('error', reject));
+  try {
+    comms.on('message', (data: Buffer) => {
+      for (const item of JSON.parse(data.toString()) as { topic: string; data: DebugMessage }[]) if (item.topic === 'debug') debug.push(item.data);
+    });
+    comms.send(JSON.stringify({ subscribe: 'debug' }));
+    // The deploy's answer can come before the flows have started: a 404 until the node exists.
+    const press = async (id: string): Promise<void> => {
+      const status = await until(`inject node ${id} in the runtime`, async () => {
+        const res = await fetch(`${url}/inject/${id}`, { method: 'POST' });
+        return res.status === 404 ? undefined : res.status;
+      });
+      assert.equal(status, 200, `inject ${id}`);
+    };
+    const from = (id: string): DebugMessage[] => debug.filter((d) => d.id === id);
+    const t2 = bedNamespace(bed, 't2');
+    const t2Label = `${t2.name}(${t2.keeperPid})`;
+    const packetflixPid = bed.services.hosts.find((h) => h.name === 'svc1')!.packetflixPid!;
+
+    // "list targets": svc1's discovery, as the debug sidebar shows it.
+    await press(idOf('inject', 'list targets'));
+    const listed = await until('target list from svc1', () => from(idOf('debug', 'targets'))[0]);
+    assert.ok(listed.msg.includes(`"name":"${t2Label}"`), listed.msg.slice(0, 500));
+    assert.ok(listed.msg.includes(`"nodeName":"${new URL(serviceUrl(bed, 'svc1')).hostname}"`), 'the targets come from svc1');
+
+    // "start csharg-t2": the real Packetflix runs dumpcap for it.
+    await press(idOf('inject', 'start csharg-t2'));
+    const dumpcap = await until<ServiceDumpcap>('dumpcap at svc1 for the example', () => {
+      const found = packetflixDumpcaps(packetflixPid).filter((d) => d.args.includes(HOST_EXAMPLE_FILTER));
+      return found.length === 1 ? found[0] : undefined;
+    });
+    const packetsDebug = idOf('debug', 'packets');
+    const packets = (): DebugMessage[] => from(packetsDebug).filter((d) => d.topic === t2Label && /"interface":"eth0"/.test(d.msg));
+    for (let round = 0; round < 10 && packets().length === 0; round++) {
+      await sendUdp({ from: 't1', to: 't2', count: 10, rate: 100, size: 32, port: 44501 });
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+    }
+    assert.ok(packets().length > 0, `batches of t2's packets from svc1 in the debug messages (${from(packetsDebug).length} from the packets debug node)`);
+
+    // "stop": the capture ends gracefully, and with it the server's dumpcap.
+    await press(idOf('inject', 'stop'));
+    await processGone(dumpcap.pid, 15_000);
+    assert.deepEqual(from(idOf('debug', 'errors')).map((d) => d.msg), [], 'nothing reached the catch node');
+  } finally {
+    comms.close();
+  }
 }

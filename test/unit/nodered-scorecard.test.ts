@@ -51,7 +51,11 @@ test('each node: dist path next to its editor file, TypeScript source, help and 
   }
 });
 
-test('each example flow: one tab, opens with a comment, only core nodes besides this pack, local source', () => {
+// The examples capture on this machine (they run as they are, no Edgeshark needed), except the one
+// that shows an Edgeshark host: its host node has a service URL for users to change.
+const SERVICE_HOST_EXAMPLES = new Set(['capture-from-edgeshark-host.json']);
+
+test('each example flow: one tab, opens with a comment, only core nodes besides this pack, local source (but the Edgeshark host example)', () => {
   assert.ok(examples.length >= nodeTypes.length - CONFIG_NODES.size);
   for (const { file, flow } of examples) {
     const tabs = flow.filter((n) => n.type === 'tab');
@@ -61,7 +65,14 @@ test('each example flow: one tab, opens with a comment, only core nodes besides 
     const topmost = [...onTab].sort((a, b) => (a.y ?? 0) - (b.y ?? 0))[0];
     assert.equal(topmost?.type, 'comment', `${file}: the comment is on top`);
     for (const n of flow) assert.ok(CORE_TYPES.has(n.type) || nodeTypes.includes(n.type), `${file}: ${n.type} is neither core nor this pack`);
-    for (const host of flow.filter((n) => n.type === 'edgeshark-host')) assert.equal((host as unknown as { source: string }).source, 'local', `${file}: this machine`);
+    for (const host of flow.filter((n) => n.type === 'edgeshark-host') as unknown as { source: string; url: string }[]) {
+      if (SERVICE_HOST_EXAMPLES.has(file)) {
+        assert.equal(host.source, 'url', `${file}: an Edgeshark service`);
+        assert.match(host.url, /^https?:\/\/[^\s/]+/, `${file}: a service URL`);
+      } else {
+        assert.equal(host.source, 'local', `${file}: this machine`);
+      }
+    }
     const ids = flow.map((n) => n.id);
     assert.equal(new Set(ids).size, ids.length, `${file}: unique ids`);
   }
