@@ -1,7 +1,10 @@
 // csharg capture --follow on the local source: a process-less namespace this test makes is
 // deleted and re-created under the same name mid-capture. Expected in advance: the command
-// reconnects, says so on stderr, exits 0 at --stop-after, and the file holds both parts as two
+// reconnects, says so on stderr, exits 0 at SIGINT (graceful), and the file holds both parts as two
 // pcapng sections with the gap comment, readable by tshark.
+// Nothing here needs an Edgeshark host (--local, a process-less namespace the real Packetflix
+// cannot capture anyway); --follow through the real Packetflix is in cli-host-follow.test.ts.
+// UDP port 43400 (inside the test's own namespace) is this file's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -10,10 +13,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT, requireBed, tsharkFields } from '../support/testbed';
+import { dumpcapsWith, until } from '../unit/cli/csharg-process';
 
 const execFileAsync = promisify(execFile);
 const NS = 'csharg-clifollow';
-const PORT = 23050;
+const PORT = 43400;
 
 async function createNamespace(): Promise<void> {
   await execFileAsync('ip', ['netns', 'add', NS]);
@@ -44,7 +48,7 @@ test('csharg capture --follow survives its namespace being re-created and marks 
   const file = path.join(dir, 'follow.pcapng');
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/main.ts'), '--local', 'capture', `/run/netns/${NS}`, '-i', 'lo', '-f', `udp port ${PORT}`, '--follow', '--stop-after', '16s', '-w', file],
+    ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/main.ts'), '--local', 'capture', `/run/netns/${NS}`, '-i', 'lo', '-f', `udp port ${PORT}`, '--follow', '--stop-after', '150s', '-w', file],
     { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -54,14 +58,22 @@ test('csharg capture --follow survives its namespace being re-created and marks 
     if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
   });
 
-  await sleep(2500);
+  // Wait for the capture's own dumpcap (by its filter) rather than a fixed time: on a loaded
+  // machine the command may take seconds to start, and it must see the first namespace.
+  const marker = `udp port ${PORT}`;
+  await until(() => dumpcapsWith(marker).length === 1, 60_000, 'the first dumpcap');
+  const [first] = dumpcapsWith(marker);
+  await sleep(700);
   await sendInNamespace(3);
   await sleep(500);
   await deleteNamespace();
   await createNamespace();
-  // Discovery is re-checked every 5 s; the first reconnection waits 1 s.
-  await sleep(9000);
+  // Discovery is re-checked every 5 s; the first reconnection waits 1 s: a new dumpcap comes.
+  await until(() => dumpcapsWith(marker).some((pid) => pid !== first), 60_000, 'the dumpcap of the resumed capture');
+  await sleep(700);
   await sendInNamespace(4);
+  await sleep(1000);
+  if (child.pid !== undefined) process.kill(child.pid, 'SIGINT');
   const code = await exited;
   assert.equal(code, 0, stderr);
   assert.match(stderr, /resumed after a gap of \d+ ms/);
