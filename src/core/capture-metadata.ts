@@ -2,6 +2,7 @@
 // block's comment: a YAML document after the line `---` and the line `# capture target information`.
 
 import type { CaptureOptions, Target } from './target';
+import { GO_YAML_INDENT, GoYamlWriter } from './yaml-go';
 
 /** Capture target information; keys as in the YAML. Missing names are written as `""`. */
 export interface CaptureTargetMetadata {
@@ -35,34 +36,14 @@ export function captureTargetMetadata(target: Target, options: CaptureOptions = 
   return metadata;
 }
 
-const INDICATOR_START = /^[-?:,[\]{}#&*!|>'"%@`]/;
-// YAML 1.1 booleans and nulls (Go's yaml.v3 and many readers still honour them).
-const RESERVED_WORD = /^(?:~|null|Null|NULL|y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
-// Numbers, timestamps, base-60 numbers, .inf and .nan all start like this.
-const NUMBER_LIKE_START = /^[0-9+.]/;
-
-// Plain only when no YAML reader could take it for anything but this string; the vectors show
-// plain names (`default/nginx`, `tcp port 80`) and `""` for empty ones.
-function isPlainSafe(value: string): boolean {
-  return /^[\x20-\x7e]+$/.test(value)
-    && !/^ | $/.test(value)
-    && !INDICATOR_START.test(value)
-    && !value.includes(': ')
-    && !value.includes(' #')
-    && !value.endsWith(':')
-    && !RESERVED_WORD.test(value)
-    && !NUMBER_LIKE_START.test(value);
-}
-
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-// Characters a YAML stream must not carry raw (JSON.stringify leaves them as they are).
-const NOT_YAML_PRINTABLE = /[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]/g;
-
-/** A YAML scalar for `value`: plain when safe, else double-quoted (a JSON string is one). */
+/**
+ * `value` as yaml.v3 writes it after `key: ` in csharg's document (a top-level key): plain,
+ * single- or double-quoted on one line, or a literal block over several lines. The newline that
+ * ends the value is not included.
+ */
 export function yamlScalar(value: string): string {
-  if (isPlainSafe(value)) return value;
-  return JSON.stringify(value.replace(LONE_SURROGATE, '\ufffd'))
-    .replace(NOT_YAML_PRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const text = new GoYamlWriter().key('k', 0).string(value, GO_YAML_INDENT).end();
+  return text.slice('k: '.length).replace(/\n$/, '');
 }
 
 function checkMetadata(metadata: CaptureTargetMetadata): void {
@@ -79,20 +60,25 @@ function checkMetadata(metadata: CaptureTargetMetadata): void {
 }
 
 /**
- * The capture target YAML document, marker lines included, each line ending in a newline; keys
- * in csharg's order (yaml.v3 indents the nested `uid` by four spaces). Throws a TypeError for
- * metadata of the wrong shape.
+ * The capture target YAML document, marker lines included, byte for byte as csharg writes it
+ * (yaml.v3's `Marshal`: keys in csharg's order, the nested `uid` indented by four spaces, each
+ * value in the style yaml.v3 picks for it). Throws a TypeError for metadata of the wrong shape.
  */
 export function captureTargetYaml(metadata: CaptureTargetMetadata): string {
   checkMetadata(metadata);
-  let yaml = CAPTURE_TARGET_MARKER
-    + `container-name: ${yamlScalar(metadata['container-name'] ?? '')}\n`
-    + `container-type: ${yamlScalar(metadata['container-type'] ?? '')}\n`
-    + `node-name: ${yamlScalar(metadata['node-name'] ?? '')}\n`;
-  if (metadata.cluster) yaml += metadata.cluster.uid ? `cluster:\n    uid: ${yamlScalar(metadata.cluster.uid)}\n` : 'cluster: {}\n';
-  if (metadata['capture-filter']) yaml += `capture-filter: ${yamlScalar(metadata['capture-filter'])}\n`;
-  if (metadata['no-promiscuous-mode']) yaml += 'no-promiscuous-mode: true\n';
-  return yaml;
+  const yaml = new GoYamlWriter();
+  const value = GO_YAML_INDENT;
+  yaml.key('container-name', 0).string(metadata['container-name'] ?? '', value);
+  yaml.key('container-type', 0).string(metadata['container-type'] ?? '', value);
+  yaml.key('node-name', 0).string(metadata['node-name'] ?? '', value);
+  if (metadata.cluster) {
+    yaml.key('cluster', 0);
+    if (metadata.cluster.uid) yaml.key('uid', GO_YAML_INDENT).string(metadata.cluster.uid, 2 * GO_YAML_INDENT);
+    else yaml.emptyMapping();
+  }
+  if (metadata['capture-filter']) yaml.key('capture-filter', 0).string(metadata['capture-filter'], value);
+  if (metadata['no-promiscuous-mode']) yaml.key('no-promiscuous-mode', 0).bool(true);
+  return CAPTURE_TARGET_MARKER + yaml.end();
 }
 
 // Matched on the comment's bytes read as Latin-1, so bytes that are not UTF-8 survive unchanged.

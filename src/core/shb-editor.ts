@@ -166,7 +166,8 @@ export class ShbEditor {
       if (end - offset < 4) throw new ShbEditError('SHB_MALFORMED', `truncated option header at offset ${offset}`);
       const code = this.#u16(shb, offset);
       const valueLength = this.#u16(shb, offset + 2);
-      if (code === OPT_ENDOFOPT) break;
+      // csharg stops only at a true opt_endofopt; a code 0 with a length is kept like any option.
+      if (code === OPT_ENDOFOPT && valueLength === 0) break;
       const next = offset + 4 + padded(valueLength);
       if (next > end) throw new ShbEditError('SHB_MALFORMED', `option ${code} at offset ${offset} runs past the end of the block`);
       const value = shb.subarray(offset + 4, offset + 4 + valueLength);

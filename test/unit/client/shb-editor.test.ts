@@ -231,22 +231,35 @@ describe('capture target YAML', () => {
     assert.match(captureTargetYaml({ cluster: {} }), /\ncluster: \{\}\n$/);
   });
 
-  it('leaves safe values plain', () => {
-    for (const value of ['default/nginx', 'tcp port 80', 'localhost', 'systemd(1)', '/run/netns/blue:/run/netns/x', 'a-b_c', 'host.example']) {
+  it('leaves values plain that yaml.v3 writes plain (IP addresses and versions included)', () => {
+    for (const value of ['default/nginx', 'tcp port 80', 'localhost', 'systemd(1)', '/run/netns/blue:/run/netns/x', 'a-b_c', 'host.example',
+      '198.18.255.2', '1.2.3', '1e400', 'a:b', 'a#b', 'café', '日本', '<<', '0x', '.', '-x', '2023-02-29']) {
       assert.equal(yamlScalar(value), value);
     }
   });
 
-  it('double-quotes values a YAML reader could misread, as JSON strings that read back exactly', () => {
-    const risky = ['', 'true', 'no', 'null', '~', '123', '1.5', '.inf', '+1', '12:30', '2024-01-01', 'a: b', 'a #b', 'end:', '#x', '-x', '*ref', '&a', '!tag',
-      '"q"', "'q'", ' lead', 'trail ', 'two\nlines', 'tab\there', 'café', 'del\x7f', 'c1\x85', 'ls\u2028', '{a}', '[a]', '@x', '`x', '%x', '|x', '>x'];
-    for (const value of risky) {
-      const scalar = yamlScalar(value);
-      assert.ok(scalar.startsWith('"') && scalar.endsWith('"'), `${JSON.stringify(value)} -> ${scalar}`);
-      assert.equal(JSON.parse(scalar), value);
-      const unprintable = [...scalar].filter((c) => { const u = c.charCodeAt(0); return u < 0x20 || (u >= 0x7f && u <= 0x9f) || u === 0x2028 || u === 0x2029; });
-      assert.deepEqual(unprintable, [], scalar);
-    }
+  // What csharg (yaml.v3) writes; checked byte for byte against it in test/integration/diff-shb-editor-csharg-go.test.ts.
+  const styles: [string, string][] = [
+    ['', '""'], ['true', '"true"'], ['no', '"no"'], ['On', '"On"'], ['null', '"null"'], ['~', '"~"'], ['123', '"123"'], ['08', '"08"'],
+    ['1.5', '"1.5"'], ['.inf', '".inf"'], ['+1', '"+1"'], ['0x1F', '"0x1F"'], ['0b-1', '"0b-1"'], ['1_000', '"1_000"'], ['12:30', '"12:30"'],
+    ['2024-01-01', '"2024-01-01"'], ['2001-12-14 21:59:43.10', '"2001-12-14 21:59:43.10"'],
+    ['a: b', "'a: b'"], ['a #b', "'a #b'"], ['end:', "'end:'"], ['#x', "'#x'"], ['- x', "'- x'"], ['*ref', "'*ref'"],
+    ['"q"', `'"q"'`], ["'q'", "'''q'''"], [' lead', "' lead'"], ['trail ', "'trail '"], ['---', "'---'"],
+    ['tab\there', '"tab\\there"'], ['del\x7f', '"del\\x7F"'], ['c1\x85', '"c1\\N"'], ['\ufeffab', '"\\uFEFF\\x61\\x62"'],
+    ['😀', '"\\U0001F600"'], ['nul\0', '"nul\\0"'], ['a\u2028b', "'a\u2028    b'"], ['cr\r', '"cr\\r"'],
+    ['two\nlines', '|-\n    two\n    lines'], ['ends\n', '|\n    ends'], ['keep\n\n', '|+\n    keep\n'], [' lead\nx', '|4-\n     lead\n    x'],
+    ['space \nbreak', '"space \\nbreak"'], ['a\nb ', '"a\\nb "'],
+  ];
+  for (const [value, written] of styles) {
+    it(`writes ${JSON.stringify(value)} as yaml.v3 does: ${JSON.stringify(written)}`, () => {
+      assert.equal(yamlScalar(value), written);
+    });
+  }
+
+  it('indents a literal block under the cluster uid by eight spaces and folds no long line', () => {
+    assert.match(captureTargetYaml({ cluster: { uid: 'a\nb' } }), /\ncluster:\n {4}uid: \|-\n {8}a\n {8}b\n$/);
+    const long = 'word '.repeat(40).trim();
+    assert.ok(captureTargetYaml({ 'container-name': long }).includes(`\ncontainer-name: ${long}\n`));
   });
 
   it('builds the metadata from a target and the capture options', () => {
