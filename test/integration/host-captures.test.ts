@@ -6,18 +6,20 @@
 // Traffic: UDP 41030-41049 only; every capture filter is one no other test uses, so the dumpcap
 // found by its filter is this file's.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { CaptureFailedError } from '../../src/core/capture-errors';
 import { newSharkTankOnHost } from '../../src/core/host-shark-tank';
+import type { HostSharkTank } from '../../src/core/host-shark-tank';
+import type { CaptureEnd } from '../../src/core/capture-source';
 import type { Target } from '../../src/core/target';
 import { Collector } from '../support/collector';
 import { processGone } from '../support/processes';
-import { dumpcapInterfaces, dumpcapWithFilter, keeperTarget, netnsOf, packetflixPid, shbComment, startHeadRelay } from '../support/real-packetflix';
+import { dumpcapInterfaces, dumpcapWithFilter, keeperTarget, netnsOf, packetflixPid, shbComment, startHeadRelay, waitFor } from '../support/real-packetflix';
 import { bedNamespace, REPO_ROOT, requireServices, sendUdp, serviceUrl, tsharkFields } from '../support/testbed';
 
 const execFileAsync = promisify(execFile);
@@ -115,6 +117,81 @@ describe('host client captures against the REAL Packetflix and Gostwire of the t
     const error = (unknown as { error: Error }).error;
     assert.ok(error instanceof CaptureFailedError, String(error));
     assert.equal(error.reason, 'could not locate network namespace for container');
+  });
+
+  it('a process target whose process restarted: the real server cannot find it by its old name (comm(PID)); discovery again can', { timeout: 240_000 }, async (t) => {
+    const bed = await requireServices(t);
+    if (!bed) return;
+    // This test's own namespace (not csharg-*, so the bed's env does not list it) with a keeper
+    // that it restarts; both cleaned up by PID and by name in t.after.
+    const ns = `h1-restart-${process.pid}`;
+    const keepers: number[] = [];
+    t.after(async () => {
+      for (const pid of keepers) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      await Promise.all(keepers.map((pid) => processGone(pid, 10_000).catch(() => undefined)));
+      if (existsSync(`/run/netns/${ns}`)) await execFileAsync('ip', ['netns', 'del', ns]);
+    });
+    await execFileAsync('ip', ['netns', 'add', ns]);
+    await execFileAsync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    const inode = statSync(`/run/netns/${ns}`).ino;
+    const startKeeper = async (): Promise<number> => {
+      const child = spawn('nsenter', [`--net=/run/netns/${ns}`, 'sleep', 'infinity'], { stdio: 'ignore' });
+      const pid = child.pid;
+      assert.ok(pid !== undefined);
+      keepers.push(pid);
+      // nsenter enters the namespace, then execs sleep: until then discovery would name it nsenter(PID).
+      await waitFor(`${pid} to exec sleep`, () => (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep' ? true : undefined));
+      return pid;
+    };
+    /** The keeper as the real discovery lists it (a fresh scan each time until it shows up). */
+    const discovered = async (tank: HostSharkTank, pid: number): Promise<Target> => {
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) {
+        tank.clear();
+        const found = (await tank.targets()).find((x) => x.netns === inode && x.pid === pid);
+        if (found) return found;
+      }
+      throw new Error(`discovery never listed the keeper ${pid} of ${ns}`);
+    };
+    const captureOnce = async (tank: HostSharkTank, target: Target, filter: string): Promise<CaptureEnd> => {
+      const out = new Collector();
+      const streamer = tank.capture(out, target, { nifs: ['lo'], filter });
+      const end = await Promise.race([out.started.then(() => undefined), streamer.wait()]);
+      if (end) return end;
+      const dumpcap = await dumpcapWithFilter(packetflixPid(bed), filter);
+      assert.equal(netnsOf(dumpcap.pid), inode);
+      const stopped = await streamer.stop();
+      await processGone(dumpcap.pid, 20_000);
+      return stopped;
+    };
+
+    const tank = newSharkTankOnHost(serviceUrl(bed, 'svc1'));
+    const firstPid = await startKeeper();
+    const first = await discovered(tank, firstPid);
+    assert.equal(first.type, 'proc');
+    assert.equal(first.name, `sleep(${firstPid})`, 'Gostwire names a process comm(PID)');
+    assert.deepEqual(await captureOnce(tank, first, 'udp port 41040'), { kind: 'stopped' });
+
+    // The process restarts in the same namespace: a new PID, so a new name.
+    process.kill(firstPid, 'SIGTERM');
+    await processGone(firstPid, 10_000);
+    const secondPid = await startKeeper();
+    const second = await discovered(tank, secondPid);
+    assert.equal(second.netns, first.netns);
+    assert.equal(second.name, `sleep(${secondPid})`);
+    // The old target: its PID is gone, so the server looks it up by name, and no target has that name.
+    const stale = await captureOnce(tank, first, 'udp port 41041');
+    assert.equal(stale.kind, 'error');
+    const error = (stale as { error: Error }).error;
+    assert.ok(error instanceof CaptureFailedError, String(error));
+    assert.equal(error.reason, 'could not locate network namespace for container');
+    // The re-discovered target captures again.
+    assert.deepEqual(await captureOnce(tank, second, 'udp port 41042'), { kind: 'stopped' });
   });
 
   it('a subset of interfaces: eth0 of eth0+lo sees the eth0 flow and none of the loopback flow', { timeout: 240_000 }, async (t) => {
