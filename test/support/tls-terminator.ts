@@ -36,6 +36,24 @@ export async function makeTestCertificates(dir: string, caName: string): Promise
   return { ca: read(`${caName}.crt`), key: read(`${caName}-server.key`), cert: read(`${caName}-server.crt`) };
 }
 
+/** A client certificate for `clientName` signed by the CA `caName` that `makeTestCertificates` made in `dir`. */
+export async function makeClientCertificate(dir: string, caName: string, clientName: string): Promise<{ key: Buffer; cert: Buffer }> {
+  const openssl = (args: string[]): Promise<unknown> => execFileAsync('openssl', args, { cwd: dir, timeout: 60_000 });
+  await openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${clientName}.key`,
+    '-out', `${clientName}.csr`, '-subj', `/CN=${clientName}`]);
+  writeFileSync(path.join(dir, `${clientName}-ext.cnf`), 'extendedKeyUsage=clientAuth\n');
+  await openssl(['x509', '-req', '-in', `${clientName}.csr`, '-CA', `${caName}.crt`, '-CAkey', `${caName}.key`, '-CAcreateserial',
+    '-out', `${clientName}.crt`, '-days', '2', '-extfile', `${clientName}-ext.cnf`]);
+  return { key: readFileSync(path.join(dir, `${clientName}.key`)), cert: readFileSync(path.join(dir, `${clientName}.crt`)) };
+}
+
+export interface TlsTerminatorOptions {
+  key: Buffer;
+  cert: Buffer;
+  /** require a client certificate signed by this CA (mutual TLS, as an authenticating proxy may) */
+  clientCa?: Buffer;
+}
+
 export interface TlsTerminator {
   /** https://127.0.0.1:PORT */
   url: string;
@@ -49,14 +67,18 @@ export interface TlsTerminator {
 }
 
 /** A TLS terminator on 127.0.0.1 relaying to `upstream` (`http://HOST:PORT`). */
-export async function startTlsTerminator(upstream: string, certs: { key: Buffer; cert: Buffer }): Promise<TlsTerminator> {
+export async function startTlsTerminator(upstream: string, options: TlsTerminatorOptions): Promise<TlsTerminator> {
   const { hostname, port } = new URL(upstream);
   const sockets = new Set<net.Socket>();
   const track = (s: net.Socket): void => {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   };
-  const server = tls.createServer({ key: certs.key, cert: certs.cert }, (client) => {
+  const server = tls.createServer({
+    key: options.key,
+    cert: options.cert,
+    ...(options.clientCa ? { ca: options.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+  }, (client) => {
     terminator.handshakes++;
     track(client);
     const service = net.connect({ host: hostname, port: Number(port) });
