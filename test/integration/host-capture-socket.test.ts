@@ -143,6 +143,61 @@ describe('capture socket against the REAL Packetflix of the test bed', () => {
     assert.ok(rows.every(([iface]) => iface === 'eth0'));
   });
 
+  it('a busy capture over many messages (blocks need not follow message boundaries) holds every datagram', { timeout: 240_000 }, async (t) => {
+    const s = await setup(t);
+    if (!s) return;
+    const filter = 'udp port 41110';
+    const out = new CollectingWritable();
+    const { streamer } = streamInto(s.bed, out, { container: s.t2, nif: 'eth0', filter });
+    await out.started;
+    const dumpcap = await dumpcapWithFilter(packetflixPid(s.bed), filter);
+    const sent = await sendUdp({ from: 't1', to: 't2', count: 2000, rate: 1000, size: 1200, port: 41110 });
+    assert.equal(sent.sent, 2000);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(await streamer.stop(), { kind: 'stopped' });
+    await processGone(dumpcap.pid, 20_000);
+    const stream = Buffer.concat(out.chunks);
+    const file = path.join(tmp, 'busy.pcapng');
+    writeFileSync(file, stream);
+    const rows = await tsharkFields(file, ['udp.length', 'data.data'], ['-Y', 'udp.dstport == 41110 && !icmp']);
+    assert.equal(rows.length, 2000);
+    assert.deepEqual(rows.map((r) => parseInt((r[1] ?? '').slice(0, 8), 16)), Array.from({ length: 2000 }, (_, i) => i));
+    // Where the messages split the stream: count the splits that fall inside a pcapng block.
+    const blockStarts = new Set<number>();
+    for (let at = 0; at + 8 <= stream.length; at += stream.readUInt32LE(at + 4)) blockStarts.add(at);
+    let offset = 0;
+    let inside = 0;
+    for (const chunk of out.chunks.slice(0, -1)) {
+      offset += chunk.length;
+      if (!blockStarts.has(offset)) inside++;
+    }
+    t.diagnostic(`${out.chunks.length} chunks written (one per WebSocket message after the SHB), ${stream.length} bytes, ${inside} chunk boundaries inside a pcapng block`);
+    assert.ok(out.chunks.length > 10, `only ${out.chunks.length} chunks`);
+    // The real server's messages are dumpcap's reads: some split a block (every run here has had dozens).
+    assert.ok(inside > 0, 'no message split a block');
+  });
+
+  it('a netns-only request captures the any pseudo-device (Linux cooked capture)', { timeout: 120_000 }, async (t) => {
+    const s = await setup(t);
+    if (!s) return;
+    const filter = 'udp port 41111';
+    const out = new CollectingWritable();
+    const { streamer } = streamInto(s.bed, out, { netns: String(bedNamespace(s.bed, 't2').netns), filter });
+    await out.started;
+    const dumpcap = await dumpcapWithFilter(packetflixPid(s.bed), filter);
+    assert.deepEqual(dumpcapInterfaces(dumpcap), ['any']);
+    assert.equal(netnsOf(dumpcap.pid), bedNamespace(s.bed, 't2').netns);
+    await sendUdp({ from: 't1', to: 't2', count: 10, rate: 200, size: 64, port: 41111 });
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(await streamer.stop(), { kind: 'stopped' });
+    await processGone(dumpcap.pid, 20_000);
+    const file = path.join(tmp, 'any.pcapng');
+    writeFileSync(file, Buffer.concat(out.chunks));
+    const rows = await tsharkFields(file, ['frame.interface_name', 'sll.pkttype'], ['-Y', 'udp.dstport == 41111 && !icmp']);
+    assert.equal(rows.length, 10);
+    assert.ok(rows.every(([iface, pkttype]) => iface === 'any' && pkttype === '0'), JSON.stringify(rows));
+  });
+
   it('stop() sends Close 1000, is idempotent; the real server echoes 1000 and ends its dumpcap', { timeout: 60_000 }, async (t) => {
     const s = await setup(t);
     if (!s) return;
