@@ -11,6 +11,7 @@ import type { PacketPayload } from '../../src/nodes/packet-message';
 import type { NodeMessage } from '../../src/nodes/node-red-api';
 import { PcapngReader } from '../../src/core/pcapng';
 import type { Block } from '../../src/core/pcapng';
+import { gostwireTarget, gostwireUiLink } from '../support/cli-host';
 import { collect, delay, dumpcapPids, helper, mustGetNode, nextMessage, pidRuns, statusText, udpOf, waitForStatus } from '../support/nodered';
 import { discoveredTarget, interfacesOf, requireSvc1, serverDumpcapFiltering, serverDumpcapsFiltering, storedTarget } from '../support/nodered-host';
 import type { ServiceHost } from '../support/nodered-host';
@@ -95,15 +96,18 @@ describe('edgeshark-capture node (local source, test bed)', () => {
   it('stops by itself after a duration (started on deploy, batches)', async (t) => {
     if (!(await requireBed(t))) return;
     t.after(() => helper.unload());
-    const cap0 = flow({ target: await t2Target(), filter: 'udp port 44003', stopAfter: '3s', start: 'deploy', output: 'batches', batchPackets: 4, batchMs: 200 });
-    const stoppedSeen: Promise<unknown>[] = [];
+    // 10 s: long enough for the bed's sender to start on a loaded machine (it is a bash + node process).
+    const cap0 = flow({ target: await t2Target(), filter: 'udp port 44003', stopAfter: '10s', start: 'deploy', output: 'batches', batchPackets: 4, batchMs: 200 });
     await helper.load(NODES, cap0);
     const cap = mustGetNode('cap');
     const out = collect(mustGetNode('out'));
-    stoppedSeen.push(waitForStatus(cap, isStopped, 30_000));
+    let stoppedAt = Infinity;
+    const stopped = waitForStatus(cap, isStopped, 40_000).then(() => { stoppedAt = Date.now(); });
     await waitForStatus(cap, isCapturing).catch(() => undefined);
     await sendUdp({ from: 't1', to: 't2', count: 10, rate: 100, size: 16, port: 44003 });
-    await Promise.all(stoppedSeen);
+    const sentBy = Date.now();
+    await stopped;
+    assert.ok(sentBy < stoppedAt, 'precondition: every datagram was sent before the capture\'s duration ran out');
     assert.deepEqual(udpPackets(out, 44003).sort((a, b) => a - b), Array.from({ length: 10 }, (_, i) => i));
     assert.ok(out.every((m) => Array.isArray(m.payload) && m.payload.length <= 4), 'batches of at most 4 packets');
   });
@@ -254,14 +258,18 @@ describe('edgeshark-capture node (Edgeshark host: the real Packetflix at svc1)',
     t.after(() => helper.unload());
     const t2 = await discoveredTarget(svc, 't2');
     const filter = 'udp port 44203';
-    await helper.load(NODES, hostFlow(svc, { target: storedTarget(t2), filter, stopAfter: '4s', start: 'deploy', output: 'chunks' }));
+    // 10 s: long enough for the bed's sender to start on a loaded machine (it is a bash + node process).
+    await helper.load(NODES, hostFlow(svc, { target: storedTarget(t2), filter, stopAfter: '10s', start: 'deploy', output: 'chunks' }));
     const cap = mustGetNode('cap');
     const out = collect(mustGetNode('out'));
-    const stopped = waitForStatus(cap, isStopped, 40_000);
+    let stoppedAt = Infinity;
+    const stopped = waitForStatus(cap, isStopped, 60_000).then(() => { stoppedAt = Date.now(); });
     await waitForStatus(cap, isCapturing, 30_000);
     const dumpcap = await serverDumpcapFiltering(svc, filter);
     await sendUdp({ from: 't1', to: 't2', count: 10, rate: 100, size: 16, port: 44203 });
+    const sentBy = Date.now();
     await stopped;
+    assert.ok(sentBy < stoppedAt, 'precondition: every datagram was sent before the capture\'s duration ran out');
     await processGone(dumpcap.pid, 15_000);
 
     assert.ok(out.every((m) => Buffer.isBuffer(m.payload)), 'each message is a Buffer chunk');
@@ -311,6 +319,29 @@ describe('edgeshark-capture node (Edgeshark host: the real Packetflix at svc1)',
     await stopped;
     assert.deepEqual(udpPackets(out, 44206), [0, 1, 2]);
     assert.ok(out.every((m) => m.topic === t2.name));
+  });
+
+  it('takes the target from msg.target as a packetflix: link as Gostwire\'s web UI builds it (interfaces from the link, filter from the node)', async (t) => {
+    const svc = await requireSvc1(t);
+    if (!svc) return;
+    t.after(() => helper.unload());
+    const t2 = await discoveredTarget(svc, 't2');
+    const filter = 'udp port 44211';
+    // The node is set to both interfaces; the link names eth0 only.
+    await helper.load(NODES, hostFlow(svc, { target: '', interfaces: ['eth0', 'lo'], filter, stopPackets: '4' }));
+    const cap = mustGetNode('cap');
+    const out = collect(mustGetNode('out'));
+    const capturing = waitForStatus(cap, isCapturing, 30_000);
+    const stopped = waitForStatus(cap, isStopped, 30_000);
+    cap.receive({ topic: 'start', target: gostwireUiLink(svc.url, await gostwireTarget(svc.url, t2.name), ['eth0']) });
+    await capturing;
+    const dumpcap = await serverDumpcapFiltering(svc, filter);
+    assert.deepEqual(interfacesOf(dumpcap), ['eth0'], 'the link\'s interfaces');
+    await sendUdp({ from: 't1', to: 't2', count: 10, rate: 200, size: 16, port: 44211 });
+    await stopped;
+    await processGone(dumpcap.pid, 15_000);
+    assert.deepEqual(udpPackets(out, 44211), [0, 1, 2, 3]);
+    assert.ok(out.every((m) => m.topic === t2.name && (m.payload as PacketPayload).interface === 'eth0'));
   });
 
   it('two interfaces with a filter: the real Packetflix filters only the last one (dumpcap\'s -f follows the last -i)', async (t) => {

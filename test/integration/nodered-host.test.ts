@@ -1,8 +1,9 @@
 // The edgeshark-host config node in service mode, in Node-RED 4.1 (node-red-node-test-helper),
 // against the test bed's real Edgeshark host svc1 (Packetflix v0.9.7 with --proxy-discovery to
 // Gostwire v2.4.1): the bearer token credential on the wire (seen through a recording TCP relay in
-// front of the real Packetflix, which never echoes request headers), and the editor's target
-// picker filled from the real discovery. Ports 44400-44499 belong to these tests.
+// front of the real Packetflix, which never echoes request headers), two host config nodes (svc1
+// and svc2) side by side, and the editor's target picker filled from the real discovery. Ports
+// 44400-44499 belong to these tests.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import captureNode from '../../src/nodes/edgeshark-capture';
@@ -14,7 +15,7 @@ import { collect, helper, mustGetNode, nextMessage, statusText, udpOf, waitForSt
 import { discoveredTarget, requireSvc1, serverDumpcapFiltering, storedTarget } from '../support/nodered-host';
 import { processGone } from '../support/processes';
 import { startRecordingRelay } from '../support/recording-relay';
-import { bedNamespace, sendUdp } from '../support/testbed';
+import { bedNamespace, sendUdp, serviceUrl } from '../support/testbed';
 
 const NODES = [hostNode, targetsNode, captureNode];
 
@@ -85,6 +86,47 @@ describe('edgeshark-host node with the real Packetflix at svc1', () => {
     assert.equal(container.pid, t2.pid);
     assert.equal(container.starttime, t2.starttime);
     assert.equal(container['node-name'], new URL(relay.url).hostname);
+  });
+
+  it('two host config nodes (svc1 and svc2) in one flow: each capture node runs at its own Packetflix and gets every datagram', async (t) => {
+    const svc = await requireSvc1(t);
+    if (!svc) return;
+    t.after(() => helper.unload());
+    const svc2Url = serviceUrl(svc.bed, 'svc2');
+    const svc2Pid = svc.bed.services.hosts.find((h) => h.name === 'svc2')?.packetflixPid;
+    assert.ok(svc2Pid, 'svc2 runs Packetflix');
+    const t2 = await discoveredTarget(svc, 't2');
+    const filter = 'udp port 44402';
+    const capture = { z: 'f1', type: 'edgeshark-capture', target: storedTarget(t2), interfaces: ['eth0'], filter, start: 'msg', output: 'batches', batchPackets: 50, batchMs: 200 };
+    await helper.load(NODES, [
+      { id: 'f1', type: 'tab' },
+      { id: 'host1', type: 'edgeshark-host', source: 'url', url: svc.url, timeout: 30 },
+      { id: 'host2', type: 'edgeshark-host', source: 'url', url: svc2Url, timeout: 30 },
+      { id: 'cap1', host: 'host1', wires: [['out1']], ...capture },
+      { id: 'cap2', host: 'host2', wires: [['out2']], ...capture },
+      { id: 'out1', z: 'f1', type: 'helper' },
+      { id: 'out2', z: 'f1', type: 'helper' },
+    ]);
+    const caps = [mustGetNode('cap1'), mustGetNode('cap2')];
+    const outs = [collect(mustGetNode('out1')), collect(mustGetNode('out2'))];
+    const capturing = caps.map((c) => waitForStatus(c, (s) => statusText(s).includes('capturing'), 30_000));
+    for (const c of caps) c.receive({ topic: 'start' });
+    await Promise.all(capturing);
+    // One dumpcap at each service, each the child of its own Packetflix.
+    const at1 = await serverDumpcapFiltering(svc, filter);
+    const at2 = await serverDumpcapFiltering({ ...svc, url: svc2Url, packetflixPid: svc2Pid }, filter);
+    assert.notEqual(at1.pid, at2.pid);
+    await sendUdp({ from: 't1', to: 't2', count: 20, rate: 200, size: 16, port: 44402 });
+    await new Promise((r) => setTimeout(r, 500));
+    const stopped = caps.map((c) => waitForStatus(c, (s) => statusText(s).includes('stopped'), 30_000));
+    for (const c of caps) c.receive({ topic: 'stop' });
+    await Promise.all(stopped);
+    await Promise.all([processGone(at1.pid, 15_000), processGone(at2.pid, 15_000)]);
+    for (const [i, out] of outs.entries()) {
+      const seqs = out.flatMap((m) => m.payload as PacketPayload[]).map((p) => udpOf(p.data)).filter((u) => u?.dstPort === 44402).map((u) => u!.seq);
+      assert.deepEqual(seqs.sort((a, b) => a - b), Array.from({ length: 20 }, (_, k) => k), `capture ${i + 1}: every datagram once`);
+      assert.ok(out.every((m) => m.topic === t2.name));
+    }
   });
 
   it('the editor\'s target picker (GET /edgeshark/targets/:hostId) lists the real discovery\'s targets, grouped by kind', async (t) => {
