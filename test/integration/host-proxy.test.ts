@@ -1,8 +1,10 @@
-// The host client through an HTTP CONNECT proxy (test/support/connect-proxy.ts, a real tiny proxy
-// on 127.0.0.1) in front of the bed's REAL Packetflix (svc1, with Gostwire behind it for
-// discovery): the environment's proxy forms, the explicit option, credentials, refusals and an
-// unreachable proxy. Captured datagrams are counted with tshark.
+// The host client through an HTTP proxy (test/support/connect-proxy.ts, a real tiny proxy on
+// 127.0.0.1 that tunnels CONNECT and forwards absolute-form requests) in front of the bed's REAL
+// Packetflix (svc1, with Gostwire behind it for discovery): the environment's proxy forms, the
+// explicit option, credentials, refusals and an unreachable proxy; and how Siemens' csharg uses
+// the same proxy. Captured datagrams are counted with tshark.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,7 +16,7 @@ import { ProxyConnectError, ProxyUrlError } from '../../src/core/proxy-agent';
 import { startConnectProxy } from '../support/connect-proxy';
 import type { ConnectProxy } from '../support/connect-proxy';
 import { bedServiceHost, bedTargetName, countUdpDatagrams, findBedTarget, serviceDumpcapsWithFilter, settle } from '../support/host-transport';
-import { requireServices, sendUdp, serviceUrl } from '../support/testbed';
+import { cshargGoPath, requireServices, sendUdp, serviceUrl } from '../support/testbed';
 import type { BedEnv } from '../support/testbed';
 import { Collector } from '../support/collector';
 
@@ -73,9 +75,9 @@ describe('host client through a CONNECT proxy in front of the real Packetflix (s
     await settle(500);
     assert.deepEqual(await streamer.stop(), { kind: 'stopped' });
     const tunnels = proxy.log.slice(logStart);
-    assert.deepEqual(tunnels.map((e) => [e.destination, e.status]), [
-      [s.authority, 200],
-      [s.authority, 200],
+    assert.deepEqual(tunnels.map((e) => [e.method, e.destination, e.status]), [
+      ['CONNECT', s.authority, 200],
+      ['CONNECT', s.authority, 200],
     ], 'one tunnel for discovery, one for the capture WebSocket');
     assert.equal(await countUdpDatagrams(out.chunks, tmp, 'proxied', 42010), 50);
   });
@@ -212,5 +214,37 @@ describe('host client through a CONNECT proxy in front of the real Packetflix (s
       assert.doesNotMatch(e.message, /secret/);
       return true;
     });
+  });
+
+  it('Siemens\' csharg through the same proxy: discovery as a plain absolute-form GET, the capture WebSocket through CONNECT (ours tunnels both)', async (t) => {
+    const s = await services(t);
+    if (!s) return;
+    const logStart = proxy.log.length;
+    const env: NodeJS.ProcessEnv = { ...process.env, HTTP_PROXY: proxy.url };
+    for (const k of ['http_proxy', 'NO_PROXY', 'no_proxy', 'HTTPS_PROXY', 'https_proxy']) delete env[k];
+    // csharg's capture never ends by itself (its defect): stopped by PID once the tunnel carries pcapng.
+    const go = spawn(cshargGoPath(s.bed), ['--host', s.url, 'capture', '-i', 'eth0', bedTargetName(s.bed, 't2')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = 0;
+    let stderr = '';
+    go.stdout.on('data', (d: Buffer) => { stdout += d.length; });
+    go.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const exited = new Promise<void>((resolve) => go.once('close', () => resolve()));
+    t.after(async () => {
+      if (go.exitCode === null && go.signalCode === null && go.pid !== undefined) process.kill(go.pid, 'SIGTERM');
+      await exited;
+    });
+    const deadline = Date.now() + 60_000;
+    while (!(stdout > 0 && proxy.log.slice(logStart).some((e) => e.method === 'CONNECT' && e.status === 200))) {
+      assert.ok(Date.now() < deadline, `csharg did not capture through the proxy within 60 s: ${stderr.slice(0, 500)}`);
+      assert.equal(go.exitCode, null, `csharg exited: ${stderr.slice(0, 500)}`);
+      await settle(200);
+    }
+    process.kill(go.pid!, 'SIGTERM');
+    await exited;
+    const entries = proxy.log.slice(logStart);
+    const gets = entries.filter((e) => e.method === 'GET');
+    assert.ok(gets.length >= 1, 'csharg\'s discovery went through the proxy');
+    for (const e of gets) assert.deepEqual([e.url, e.status], [`${s.url}/discover/mobyshark`, 200]);
+    assert.deepEqual(entries.filter((e) => e.method !== 'GET').map((e) => [e.method, e.destination, e.status]), [['CONNECT', s.authority, 200]]);
   });
 });

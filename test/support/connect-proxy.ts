@@ -1,15 +1,20 @@
-// A tiny real HTTP CONNECT proxy on 127.0.0.1 for tests of the client's proxy support: it logs
-// every CONNECT (destination and Proxy-Authorization), tunnels bytes both ways, and can refuse
-// tunnels or require credentials. It is a test fixture that imitates no Edgeshark service:
-// the integration tests put it in front of the real Packetflix of the test bed.
+// A tiny real HTTP proxy on 127.0.0.1 for tests of the client's proxy support: it logs every
+// request (CONNECT, or a plain absolute-form request such as Go's http.Client sends for http://
+// URLs: destination and Proxy-Authorization), tunnels or forwards it, and can refuse requests or
+// require credentials. It is a test fixture that imitates no Edgeshark service: the integration
+// tests put it in front of the real Packetflix of the test bed.
 import http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface ConnectLogEntry {
-  /** `host:port` of the CONNECT request line */
+  /** `CONNECT`, or the method of a plain (absolute-form) request the proxy forwarded */
+  method: string;
+  /** `host:port` of the CONNECT request line, or of a plain request's URL */
   destination: string;
+  /** a plain request's absolute URL */
+  url?: string;
   proxyAuthorization?: string;
   /** the status the proxy answered */
   status: number;
@@ -20,11 +25,11 @@ export interface ConnectProxy {
   url: string;
   port: number;
   log: ConnectLogEntry[];
-  /** answer every CONNECT with this status and body instead of tunnelling */
+  /** answer every request with this status and body instead of tunnelling or forwarding it */
   refuse?: { status: number; body: string };
-  /** when set, CONNECT without exactly this Proxy-Authorization is answered 407 */
+  /** when set, a request without exactly this Proxy-Authorization is answered 407 */
   requireAuthorization?: string;
-  /** TCP connections the proxy opened to tunnel destinations (a refused CONNECT opens none) */
+  /** TCP connections the proxy opened to destinations (a refused request opens none) */
   upstreamConnections: number;
   /** closes the listener and every tunnel */
   close(): Promise<void>;
@@ -32,9 +37,41 @@ export interface ConnectProxy {
 
 export async function startConnectProxy(): Promise<ConnectProxy> {
   const sockets = new Set<Socket>();
-  const server = http.createServer((_req, res) => {
-    // Only CONNECT is served; the client under test never sends absolute-form requests.
-    res.writeHead(405, { 'content-type': 'text/plain' }).end('only CONNECT\n');
+  // A plain request in absolute form (`GET http://host:port/path`): forwarded as an HTTP proxy does.
+  const server = http.createServer((req, res) => {
+    let target: URL | undefined;
+    try {
+      target = new URL(req.url ?? '');
+    } catch {
+      // origin-form: not a proxy request
+    }
+    const entry: ConnectLogEntry = { method: req.method ?? '', destination: target?.host ?? '', status: 0 };
+    if (target) entry.url = target.href;
+    if (req.headers['proxy-authorization'] !== undefined) entry.proxyAuthorization = req.headers['proxy-authorization'];
+    proxy.log.push(entry);
+    const answer = (status: number, body: string): void => {
+      entry.status = status;
+      res.writeHead(status, { 'content-type': 'text/plain', connection: 'close' }).end(body);
+    };
+    if (!target || target.protocol !== 'http:') return answer(400, 'absolute http:// URL expected\n');
+    if (proxy.refuse) return answer(proxy.refuse.status, proxy.refuse.body);
+    if (proxy.requireAuthorization !== undefined && entry.proxyAuthorization !== proxy.requireAuthorization) {
+      return answer(407, 'Proxy Authentication Required\n');
+    }
+    const headers = { ...req.headers };
+    delete headers['proxy-authorization'];
+    delete headers['proxy-connection'];
+    proxy.upstreamConnections++;
+    const upstream = http.request({ host: target.hostname, port: target.port || 80, path: `${target.pathname}${target.search}`, method: req.method, headers, agent: false }, (response) => {
+      entry.status = response.statusCode ?? 0;
+      res.writeHead(entry.status, response.headers);
+      response.pipe(res);
+    });
+    upstream.on('error', () => {
+      if (entry.status === 0) answer(502, 'upstream unreachable\n');
+      else res.destroy();
+    });
+    req.pipe(upstream);
   });
   const track = (s: Socket): void => {
     sockets.add(s);
@@ -55,7 +92,7 @@ export async function startConnectProxy(): Promise<ConnectProxy> {
 
   server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
     const destination = req.url ?? '';
-    const entry: ConnectLogEntry = { destination, status: 0 };
+    const entry: ConnectLogEntry = { method: 'CONNECT', destination, status: 0 };
     if (req.headers['proxy-authorization'] !== undefined) entry.proxyAuthorization = req.headers['proxy-authorization'];
     proxy.log.push(entry);
     client.on('error', () => undefined);
