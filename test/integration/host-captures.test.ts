@@ -194,6 +194,52 @@ describe('host client captures against the REAL Packetflix and Gostwire of the t
     assert.deepEqual(await captureOnce(tank, second, 'udp port 41042'), { kind: 'stopped' });
   });
 
+  it('an interface deleted during the capture: the real server reports dumpcap\'s exit as a normal end (completed)', { timeout: 120_000 }, async (t) => {
+    const bed = await requireServices(t);
+    if (!bed) return;
+    // This test's own namespace with a keeper and a veth pair inside it, cleaned up by PID and name.
+    const ns = `h1-ifgone-${process.pid}`;
+    const keepers: number[] = [];
+    t.after(async () => {
+      for (const pid of keepers) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+        await processGone(pid, 10_000).catch(() => undefined);
+      }
+      if (existsSync(`/run/netns/${ns}`)) await execFileAsync('ip', ['netns', 'del', ns]);
+    });
+    await execFileAsync('ip', ['netns', 'add', ns]);
+    await execFileAsync('ip', ['-n', ns, 'link', 'add', 'h1a', 'type', 'veth', 'peer', 'name', 'h1b']);
+    await execFileAsync('ip', ['-n', ns, 'link', 'set', 'h1a', 'up']);
+    await execFileAsync('ip', ['-n', ns, 'link', 'set', 'h1b', 'up']);
+    const keeper = spawn('nsenter', [`--net=/run/netns/${ns}`, 'sleep', 'infinity'], { stdio: 'ignore' }).pid;
+    assert.ok(keeper !== undefined);
+    keepers.push(keeper);
+    const inode = statSync(`/run/netns/${ns}`).ino;
+    const tank = newSharkTankOnHost(serviceUrl(bed, 'svc1'));
+    let target: Target | undefined;
+    for (const deadline = Date.now() + 60_000; !target && Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) {
+      tank.clear();
+      target = (await tank.targets()).find((x) => x.netns === inode && x.pid === keeper);
+    }
+    assert.ok(target, `discovery never listed ${ns}`);
+    const filter = 'udp port 41043';
+    const out = new Collector();
+    const streamer = tank.capture(out, target, { nifs: ['h1a'], filter });
+    await out.started;
+    const dumpcap = await dumpcapWithFilter(packetflixPid(bed), filter);
+    assert.equal(netnsOf(dumpcap.pid), inode);
+    await execFileAsync('ip', ['-n', ns, 'link', 'del', 'h1a']);
+    // dumpcap exits 0 when its interface goes away; Packetflix then sends Close 1000 `capture
+    // process terminated`, exactly as for a capture that ended by itself: the client cannot tell.
+    assert.deepEqual(await streamer.wait(), { kind: 'completed' });
+    await processGone(dumpcap.pid, 20_000);
+    assert.equal(Buffer.concat(out.chunks).readUInt32LE(0), 0x0a0d0d0a);
+  });
+
   it('a subset of interfaces: eth0 of eth0+lo sees the eth0 flow and none of the loopback flow', { timeout: 240_000 }, async (t) => {
     const bed = await requireServices(t);
     if (!bed) return;
