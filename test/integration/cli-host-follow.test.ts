@@ -14,6 +14,11 @@
 //   --follow-give-up-after with exit 1 and the reason; the file keeps what was captured.
 // - With the keeper unchanged, a lost capture is resumed under the same name: the file has two
 //   sections, the second's SHB carries the gap comment (tshark and capinfos read it).
+// - A namespace deleted and made anew with a new keeper is another target too (new inode, new
+//   name). The old namespace lives on: the server's dumpcap is still in it, and Gostwire lists it
+//   as `dumpcap(PID)`. The follow's watch sees the captured inode still discovered and no other
+//   namespace under the followed name, so the capture goes on in the orphaned namespace (nothing
+//   more arrives) until it is stopped; it never switches to the new one.
 // UDP ports 43200-43299 are this file's (inside csharg-h3f's own loopback).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -157,4 +162,38 @@ test('csharg capture --follow through the real Packetflix: a lost capture of an 
   const { stdout: info } = await execFileAsync('/usr/bin/capinfos', ['-k', file]);
   assert.match(info, /csharg: capture resumed after a gap of \d+ ms/);
   t.diagnostic(r.stderr.split('\n').filter((l) => l.startsWith('csharg:')).join(' | '));
+});
+
+test('csharg capture --follow through the real Packetflix: a namespace re-created with a new keeper is not followed; the old one lives on through the server\'s dumpcap and the capture stays there', async (t) => {
+  const own = await ownNamespace(t);
+  if (!own) return;
+  const { bed, ns } = own;
+  const pf = packetflixPid(bed);
+  const port = 43203;
+  const file = path.join(tempDir(t, 'csharg-cli-follow-'), 'recreated.pcapng');
+  const oldName = `${NS}(${ns.keeperPid})`;
+  const run = startFollow(bed, ns, port, file);
+  const dumpcap = await serviceDumpcapStarted(pf, `udp port ${port}`);
+  await ns.sendUdp(3, port);
+  const oldInode = (await gostwireTargets(serviceUrl(bed))).find((x) => x.name === oldName)?.netns;
+  assert.ok(oldInode);
+
+  await ns.recreate();
+  const newName = `${NS}(${ns.keeperPid})`;
+  const discovered = await gostwireTargets(serviceUrl(bed));
+  const newInode = discovered.find((x) => x.name === newName)?.netns;
+  assert.ok(newInode !== undefined && newInode !== oldInode, `${newName} has a namespace of its own`);
+  assert.equal(discovered.some((x) => x.name === oldName), false);
+  assert.ok(discovered.some((x) => x.name === `dumpcap(${dumpcap.pid})` && x.netns === oldInode), 'the old namespace lives on, held by the server\'s dumpcap');
+
+  await sleep(PAST_ONE_WATCH_MS);
+  await ns.sendUdp(4, port);
+  await sleep(1000);
+  assert.deepEqual(serviceDumpcapsWith(pf, `udp port ${port}`).map((d) => d.pid), [dumpcap.pid], 'still the first capture: no reconnection to the new namespace');
+  process.kill(run.pid(), 'SIGINT');
+  const r = await run.done;
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /capture lost|reconnecting|resumed/);
+  assert.deepEqual(await perSection(file, port), [['1', 3]], 'the datagrams sent in the new namespace are not captured');
+  await processGone(dumpcap.pid);
 });

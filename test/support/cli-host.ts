@@ -167,6 +167,15 @@ export class OwnNamespace {
     await processGone(pid);
   }
 
+  /** Stops the keeper, deletes the namespace and makes it anew (new inode) with a new keeper. */
+  async recreate(): Promise<void> {
+    await this.stopKeeper();
+    await this.delete();
+    await execFileAsync('ip', ['netns', 'add', this.name]);
+    await execFileAsync('ip', ['-n', this.name, 'link', 'set', 'lo', 'up']);
+    await this.startKeeper();
+  }
+
   async delete(): Promise<void> {
     if (existsSync(`/run/netns/${this.name}`)) await execFileAsync('ip', ['netns', 'del', this.name]);
   }
