@@ -21,16 +21,20 @@
 // 2. Gostwire names a process-less namespace by its lxkns reference: the mount namespace the bind
 //    mount lives in (`/proc/EALDORMAN/ns/mnt`, EALDORMAN being that mount namespace's most senior
 //    process: 1 on a normal host, 2 (kthreadd) here where PID 1 is unreadable) and the mount path,
-//    joined by `:`. We name it by the mount path alone (`/run/netns/NAME`): that is what users type
-//    and what follow captures match by; the `/proc/N/ns/mnt` part depends on the machine. Our
-//    local source still captures a target carrying Gostwire's name (the test below does).
+//    joined by `:`. We name it by the mount path alone (`/run/netns/NAME`) when the bind mount is in
+//    our own mount namespace: that is what users type and what follow captures match by; the
+//    `/proc/N/ns/mnt` part depends on the machine. A namespace bind-mounted only in another mount
+//    namespace gets Gostwire's very name from us too (its path means nothing in ours; we enter it
+//    through /proc/N/root). Our local source captures a target carrying Gostwire's name either way.
 // Kernel threads: neither lists any (Gostwire skips kthreadd, the leader of them all; we skip
 // every PF_KTHREAD task).
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync, readlinkSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { Subject, lastValueFrom, toArray } from 'rxjs';
 import { CaptureFailedError, PcapngPacketReader, capture, newLocalSharkTank, newSharkTankOnHost } from '../../src/index';
@@ -50,6 +54,8 @@ const PORT_SAME_TRAFFIC = 47100;
 const PORT_EMPTY = 47200;
 const OWN_NS = 'csharg-h7-lvp';
 const OWN_EMPTY_NS = 'csharg-h7-empty';
+const OWN_MOUNTED_NS = 'csharg-h7-mnt';
+const PORT_MOUNTED = 47201;
 
 interface ProcInfo {
   pid: number;
@@ -99,6 +105,14 @@ function mountNamespaceEaldorman(): number {
   return best.pid;
 }
 
+/**
+ * The bed's own namespaces (`env` also lists every other `csharg-*` namespace in /run/netns, such
+ * as the short-lived ones of tests running beside this one).
+ */
+function bedOwnNamespaces(bed: BedEnv): BedEnv['namespaces'] {
+  return ['t1', 't2', 't3', 't4', 'hub', 'empty', 'svc1', 'svc2'].map((host) => bedNamespace(bed, host));
+}
+
 const bySeniority = (a: Target, b: Target): number => (a.starttime ?? 0) - (b.starttime ?? 0) || (a.pid ?? 0) - (b.pid ?? 0);
 
 function groupByNetns(list: readonly Target[]): Map<number, Target[]> {
@@ -143,8 +157,10 @@ async function startInNamespace(t: TestContext, name: string, args: string[]): P
   });
   // nsenter has exec'd the program once the process's namespace is the target's.
   const target = statSync(`/run/netns/${name}`).ino;
-  for (let i = 0; i < 500 && nsInode(pid, 'net') !== target; i++) await sleep(10);
+  const program = path.basename(args[0]!).slice(0, 15);
+  for (let i = 0; i < 500 && (nsInode(pid, 'net') !== target || procInfo(pid)?.comm !== program); i++) await sleep(10);
   assert.equal(nsInode(pid, 'net'), target, `${args.join(' ')} runs in ${name}`);
+  assert.equal(procInfo(pid)?.comm, program, `nsenter has become ${program}`);
   return { pid, stdout: () => out };
 }
 
@@ -160,7 +176,8 @@ test('discovery: the local source lists the same process-owned targets as the re
   const local = groupByNetns(ours);
 
   // Every bed namespace is in all three.
-  for (const ns of bed.namespaces) {
+  const bedNamespaces = bedOwnNamespaces(bed);
+  for (const ns of bedNamespaces) {
     assert.ok(g1.has(ns.netns) && g2.has(ns.netns) && local.has(ns.netns), `${ns.name} (${ns.netns}) is listed by Gostwire and by us`);
   }
   // Ours: one target per namespace.
@@ -170,7 +187,7 @@ test('discovery: the local source lists the same process-owned targets as the re
   // gain and lose processes at any time (a bind mount's namespace is `proc` while a sender runs in
   // it), so their rows may differ between scans taken a second apart.
   const hostNetns = nsInode('self', 'net')!;
-  const stable = new Set([...bed.namespaces.map((ns) => ns.netns), hostNetns]);
+  const stable = new Set([...bedNamespaces.map((ns) => ns.netns), hostNetns]);
   const compared = new Set<number>();
   let extraLeaders = 0;
   for (const netns of stable) {
@@ -211,7 +228,7 @@ test('discovery: the local source lists the same process-owned targets as the re
       extraLeaders++;
     }
   }
-  assert.equal(compared.size, bed.namespaces.length + 1, "the bed's namespaces and the host's compared");
+  assert.equal(compared.size, bedNamespaces.length + 1, "the bed's namespaces and the host's compared");
   t.diagnostic(`${compared.size} namespaces compared; Gostwire listed ${extraLeaders} further leaders we fold into their namespace's one row`);
 
   // The svc namespaces: Gostwire lists both services (each nsenter'ed separately: two leaders);
@@ -240,6 +257,16 @@ test('discovery: a namespace with two leaders (one with a child) is two rows in 
   const bed = await requireServices(t);
   if (!bed) return;
   const netns = await createNamespace(t, OWN_NS);
+  // Interfaces in every operational state that matters: a veth end that is up while its peer is
+  // down (LOWERLAYERDOWN), that peer (DOWN), a veth pair with both ends up (UP), and lo (UNKNOWN).
+  await execFileAsync('ip', ['-n', OWN_NS, 'link', 'add', 'h7up', 'type', 'veth', 'peer', 'name', 'h7down']);
+  await execFileAsync('ip', ['-n', OWN_NS, 'link', 'set', 'h7up', 'up']);
+  await execFileAsync('ip', ['-n', OWN_NS, 'link', 'add', 'h7a', 'type', 'veth', 'peer', 'name', 'h7b']);
+  await execFileAsync('ip', ['-n', OWN_NS, 'link', 'set', 'h7a', 'up']);
+  await execFileAsync('ip', ['-n', OWN_NS, 'link', 'set', 'h7b', 'up']);
+  for (let i = 0; i < 300 && !(await execFileAsync('ip', ['-n', OWN_NS, '-j', 'link', 'show', 'h7a'])).stdout.includes('"operstate":"UP"'); i++) await sleep(10);
+  const states = JSON.parse((await execFileAsync('ip', ['-n', OWN_NS, '-j', 'link', 'show'])).stdout) as { ifname: string; operstate: string }[];
+  assert.deepEqual(Object.fromEntries(states.map((x) => [x.ifname, x.operstate])), { lo: 'UNKNOWN', h7up: 'LOWERLAYERDOWN', h7down: 'DOWN', h7a: 'UP', h7b: 'UP' });
   // The first leader: a shell with a child in the same namespace (not a leader: its parent is there too).
   const shell = await startInNamespace(t, OWN_NS, ['/bin/sh', '-c', 'sleep 300 & echo $!; wait']);
   for (let i = 0; i < 500 && !/\d+\n/.test(shell.stdout()); i++) await sleep(10);
@@ -263,12 +290,13 @@ test('discovery: a namespace with two leaders (one with a child) is two rows in 
   assert.deepEqual(
     theirs.map((x) => [x.name, x.type, x.pid, x.starttime]).sort(),
     [[`${shellInfo.comm}(${shell.pid})`, 'proc', shell.pid, shellInfo.starttime], [`${secondInfo.comm}(${second.pid})`, 'proc', second.pid, secondInfo.starttime]].sort(),
-    'Gostwire: one row per leader, none for the child',
+    `Gostwire: one row per leader, none for the child (child ${childPid}: ${JSON.stringify(theirs)})`,
   );
   const eldest = [shellInfo, secondInfo].sort((a, b) => a.starttime - b.starttime || a.pid - b.pid)[0]!;
   assert.deepEqual(ours.map((x) => [x.name, x.type, x.pid, x.starttime]), [[`${eldest.comm}(${eldest.pid})`, 'proc', eldest.pid, eldest.starttime]], 'ours: one row, the eldest leader');
   assert.ok(!theirs.some((x) => x.pid === childPid) && !ours.some((x) => x.pid === childPid));
-  for (const x of [...theirs, ...ours]) assert.deepEqual(nifSet(x), ['lo']);
+  // Both list every interface but the operationally DOWN one.
+  for (const x of [...theirs, ...ours]) assert.deepEqual(nifSet(x), ['h7a', 'h7b', 'h7up', 'lo']);
 });
 
 async function collect(chunks: Promise<Buffer[]>): Promise<Packet[]> {
@@ -386,4 +414,71 @@ test('the same traffic through the real Packetflix and the local source at once:
   // Both dumpcaps read the same kernel timestamp of each packet, in the same resolution (ns).
   assert.equal(maxDelta, 0n, 'the very same timestamps');
   t.diagnostic(`${COUNT} packets identical in bytes and timestamps through both sources`);
+});
+
+test('a namespace bind-mounted only in another mount namespace: the same Gostwire name from both, Packetflix cannot find it, the local source captures it', async (t) => {
+  const bed = await requireServices(t);
+  if (!bed) return;
+  const dir = mkdtempSync(path.join(tmpdir(), 'csharg-h7-mnt-'));
+  const mountPoint = path.join(dir, 'ns');
+  writeFileSync(mountPoint, '');
+  const netns = await createNamespace(t, OWN_MOUNTED_NS);
+  // A process with a private mount namespace bind-mounts the network namespace there (it is not in
+  // that network namespace itself); then `ip netns del` drops our own bind mount of it.
+  const holder = spawn('unshare', ['-m', '--propagation', 'private', '/bin/sh', '-c', `mount --bind /run/netns/${OWN_MOUNTED_NS} ${mountPoint} && exec /bin/sleep 300`], { stdio: 'ignore' });
+  const holderPid = holder.pid!;
+  t.after(async () => {
+    if (holder.exitCode === null && holder.signalCode === null) process.kill(holderPid, 'SIGTERM');
+    await processGone(holderPid);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const mounted = (): boolean => {
+    try {
+      return readFileSync(`/proc/${holderPid}/mountinfo`, 'utf8').includes(` net:[${netns}] ${mountPoint} `);
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 500 && !mounted(); i++) await sleep(10);
+  assert.ok(mounted(), 'the holder mounted the namespace in its own mount namespace');
+  await deleteNamespace(OWN_MOUNTED_NS);
+  assert.equal(statSync(`/proc/${holderPid}/root${mountPoint}`).ino, netns, 'the namespace lives on through that mount alone');
+
+  const gostwireName = `/proc/${holderPid}/ns/mnt:${mountPoint}`;
+  const theirs = (await gostwireTargets(bed)).filter((x) => x.netns === netns);
+  const local = newLocalSharkTank({ dockerSocket: false });
+  const ours = (await local.targets()).filter((x) => x.netns === netns);
+  for (const [who, list] of [['Gostwire', theirs], ['ours', ours]] as const) {
+    assert.deepEqual(list.map((x) => [x.name, x.type, x.pid, x.starttime, nifSet(x)]), [[gostwireName, 'bindmount', 0, 0, ['lo']]], `${who}: one bindmount target, Gostwire's name`);
+  }
+
+  const host = newSharkTankOnHost(serviceUrl(bed, 'svc1'), { timeout: 60_000 });
+  const error = await lastValueFrom(capture(host, theirs[0]!, { nifs: ['lo'] }).pipe(toArray())).then(
+    () => assert.fail('the real Packetflix captured a process-less namespace'),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof CaptureFailedError, String(error));
+  // Packetflix looks for the namespace only among processes and in its own mount table, so it
+  // fails a step earlier than for a bind mount it can see.
+  assert.equal(error.reason, 'could not locate network namespace for container');
+  assert.equal(error.closeCode, 1006);
+
+  const stop = new Subject<void>();
+  const chunks = lastValueFrom(capture(local, ours[0]!, { nifs: ['lo'], filter: `udp port ${PORT_MOUNTED}` }).stopWhen(stop).pipe(toArray()));
+  for (let i = 0; i < 1000 && childDumpcaps().length === 0; i++) await sleep(10);
+  await sleep(1000);
+  const payloads = Array.from({ length: 10 }, (_, i) => `h7-mnt-${i}`);
+  const script = `const s=require('dgram').createSocket('udp4');const p=JSON.parse(process.argv[1]);let i=0;const next=()=>{if(i>=p.length)return s.close();s.send(p[i++],${PORT_MOUNTED},'127.0.0.1',next)};next()`;
+  await execFileAsync('nsenter', [`--net=/proc/${holderPid}/root${mountPoint}`, process.execPath, '-e', script, JSON.stringify(payloads)], { timeout: 30_000 });
+  await sleep(700);
+  stop.next();
+  const udp = (await collect(chunks)).filter((p) => p.data.includes(Buffer.from('h7-mnt-')));
+  assert.deepEqual(udp.map((p) => p.data.toString('latin1').slice(p.data.toString('latin1').indexOf('h7-mnt-'))), payloads, 'every datagram once, in order');
+
+  // The holder gone, so is the namespace: neither lists it any more.
+  process.kill(holderPid, 'SIGTERM');
+  await processGone(holderPid);
+  local.clear();
+  assert.deepEqual((await local.targets()).filter((x) => x.netns === netns), []);
+  assert.deepEqual((await gostwireTargets(bed)).filter((x) => x.netns === netns), []);
 });

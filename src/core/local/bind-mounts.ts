@@ -78,3 +78,67 @@ export async function scanNetnsBindMounts(options: BindMountScanOptions = {}): P
   for (const paths of mounts.values()) paths.sort();
   return mounts;
 }
+
+/** A process as far as the mount namespace scan needs it. */
+export interface MountNamespaceMember {
+  pid: number;
+  ppid: number;
+  starttime: number;
+  mntns?: number;
+}
+
+/**
+ * The most senior leaders first: the processes of each mount namespace whose parent is not in it
+ * (or unknown), by start time, then PID. The first is lxkns's "ealdorman", whose PID Gostwire
+ * puts in a bind mount's name (`/proc/PID/ns/mnt:PATH`).
+ */
+export function mountNamespaceLeaders(processes: readonly MountNamespaceMember[]): Map<number, MountNamespaceMember[]> {
+  const byPid = new Map(processes.map((p) => [p.pid, p]));
+  const leaders = new Map<number, MountNamespaceMember[]>();
+  for (const p of processes) {
+    if (p.mntns === undefined) continue;
+    if (byPid.get(p.ppid)?.mntns === p.mntns) continue;
+    const list = leaders.get(p.mntns);
+    if (list) list.push(p);
+    else leaders.set(p.mntns, [p]);
+  }
+  for (const list of leaders.values()) list.sort((a, b) => a.starttime - b.starttime || a.pid - b.pid);
+  return leaders;
+}
+
+/** A network namespace bind-mounted in another mount namespace only. */
+export interface ForeignNetnsMount {
+  /** the senior leader of the mount namespace that holds it: its paths are seen through /proc/PID/root */
+  pid: number;
+  /** mount points in that mount namespace, sorted */
+  paths: string[];
+}
+
+/**
+ * The network namespaces bind-mounted in mount namespaces other than `ownMntns` (Gostwire scans
+ * every mount namespace; `ip netns` in a container or a service with a private mount namespace
+ * keeps its namespaces there). Each mount table is read through the namespace's most senior
+ * leader that can still be read; a namespace found in several mount namespaces is kept with the
+ * most senior leader among them.
+ */
+export async function scanForeignNetnsBindMounts(processes: readonly MountNamespaceMember[], ownMntns: number | undefined, procRoot = '/proc'): Promise<Map<number, ForeignNetnsMount>> {
+  const found = new Map<number, ForeignNetnsMount & { starttime: number }>();
+  for (const [mntns, leaders] of mountNamespaceLeaders(processes)) {
+    if (mntns === ownMntns) continue;
+    for (const leader of leaders) {
+      let mounts: Map<number, string[]>;
+      try {
+        mounts = parseNetnsMounts(await readFile(`${procRoot}/${leader.pid}/mountinfo`, 'utf8'));
+      } catch {
+        continue; // exited or unreadable: the next senior leader
+      }
+      for (const [inode, paths] of mounts) {
+        const known = found.get(inode);
+        if (known && (known.starttime < leader.starttime || (known.starttime === leader.starttime && known.pid < leader.pid))) continue;
+        found.set(inode, { pid: leader.pid, paths: [...paths].sort(), starttime: leader.starttime });
+      }
+      break;
+    }
+  }
+  return new Map([...found].map(([inode, { pid, paths }]) => [inode, { pid, paths }]));
+}

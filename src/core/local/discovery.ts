@@ -3,10 +3,18 @@
 // their engine when its socket answers, and one `bindmount` target per process-less namespace
 // that a bind mount keeps alive. The host's own namespace is listed too, like Gostwire's
 // `systemd(1)`. Each target carries the interfaces that are up inside its namespace.
+//
+// Where we differ from Gostwire v2.4.1 (see test/integration/local-vs-packetflix.test.ts, which
+// runs both side by side): Gostwire lists a namespace once per "leader" process (one whose parent
+// is not in it), we list it once, named after the most senior of those leaders (Gostwire's
+// "ealdorman", always one of its rows); and Gostwire names a process-less namespace
+// `/proc/PID/ns/mnt:PATH` (the mount namespace holding the bind mount, then its path) where we
+// give the path alone when the bind mount is in our own mount namespace, and Gostwire's form only
+// for a namespace bind-mounted in another mount namespace only (entered through /proc/PID/root).
 
 import { stat } from 'node:fs/promises';
 import type { Target } from '../target';
-import { scanNetnsBindMounts } from './bind-mounts';
+import { scanForeignNetnsBindMounts, scanNetnsBindMounts } from './bind-mounts';
 import { mapBounded } from './bounded';
 import { dockerContainers } from './docker-engine';
 import type { EngineContainer } from './docker-engine';
@@ -85,13 +93,27 @@ async function engineContainers(options: LocalDiscoveryOptions): Promise<Map<num
   return byNetns;
 }
 
+/** The first of `paths` that is network namespace `inode` in this mount namespace (nsfs device `dev`). */
+async function firstPathHolding(paths: readonly string[], inode: number, dev: number): Promise<string | undefined> {
+  for (const file of paths) {
+    try {
+      const info = await stat(file);
+      if (info.ino === inode && info.dev === dev) return file;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
 /** Finds the namespaces and names their targets (interfaces not yet read). */
 export async function scanNamespaces(options: LocalDiscoveryOptions = {}): Promise<NamespaceScan> {
-  const [processes, bindMounts, containers, self] = await Promise.all([
+  const [processes, bindMounts, containers, self, ownMntns] = await Promise.all([
     scanProcesses(),
     scanNetnsBindMounts(options.netnsDir === undefined ? {} : { netnsDir: options.netnsDir }),
     engineContainers(options),
     stat('/proc/self/ns/net'),
+    stat('/proc/self/ns/mnt').then((s) => s.ino, () => undefined),
   ]);
   const host = hostNetnsOf(processes, self.ino);
   const targets: Target[] = [];
@@ -111,6 +133,14 @@ export async function scanNamespaces(options: LocalDiscoveryOptions = {}): Promi
   for (const [netns, paths] of bindMounts) {
     if (withProcesses.has(netns)) continue;
     targets.push({ name: paths.join(':'), type: 'bindmount', netns, prefix: '', pid: 0, starttime: 0 });
+  }
+  // Bind-mounted only in another mount namespace: named the Gostwire way, which says where the path is.
+  for (const [netns, { pid, paths }] of await scanForeignNetnsBindMounts(processes, ownMntns)) {
+    if (withProcesses.has(netns) || bindMounts.has(netns) || paths[0] === undefined) continue;
+    // Mounted here too since our own table was read (`ip netns add` propagates to the other copies)?
+    const here = await firstPathHolding(paths, netns, self.dev);
+    const name = here ?? `/proc/${pid}/ns/mnt:${paths[0]}`;
+    targets.push({ name, type: 'bindmount', netns, prefix: '', pid: 0, starttime: 0 });
   }
   targets.sort((a, b) => a.name.localeCompare(b.name) || (a.netns ?? 0) - (b.netns ?? 0));
   return { host, targets };

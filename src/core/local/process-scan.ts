@@ -4,7 +4,7 @@
 
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { mapBounded } from './bounded';
-import { parseNetnsLink } from './ns-link';
+import { parseMntnsLink, parseNetnsLink } from './ns-link';
 import { isKernelThread, parseProcStat } from './proc-stat';
 
 export interface ProcessInfo {
@@ -14,17 +14,24 @@ export interface ProcessInfo {
   ppid: number;
   starttime: number;
   netns: number;
+  /** the mount namespace's inode; undefined when its link cannot be read */
+  mntns?: number;
   kernelThread: boolean;
 }
 
 /** Reads one process; undefined when it is gone or its network namespace is unreadable. */
 export async function readProcess(pid: number, procRoot = '/proc'): Promise<ProcessInfo | undefined> {
   try {
-    const [link, statText] = await Promise.all([readlink(`${procRoot}/${pid}/ns/net`), readFile(`${procRoot}/${pid}/stat`, 'utf8')]);
+    const [link, statText, mntLink] = await Promise.all([
+      readlink(`${procRoot}/${pid}/ns/net`),
+      readFile(`${procRoot}/${pid}/stat`, 'utf8'),
+      readlink(`${procRoot}/${pid}/ns/mnt`).catch(() => undefined),
+    ]);
     const netns = parseNetnsLink(link);
     if (netns === undefined) return undefined;
     const stat = parseProcStat(statText);
-    return { pid, comm: stat.comm, ppid: stat.ppid, starttime: stat.starttime, netns, kernelThread: isKernelThread(stat) };
+    const mntns = mntLink === undefined ? undefined : parseMntnsLink(mntLink);
+    return { pid, comm: stat.comm, ppid: stat.ppid, starttime: stat.starttime, netns, ...(mntns === undefined ? {} : { mntns }), kernelThread: isKernelThread(stat) };
   } catch {
     return undefined;
   }

@@ -47,9 +47,10 @@ async function openThroughProcess(target: Target, pid: number, inode: number): P
  * The files a `bindmount` target's name points at: its `:`-separated paths. Gostwire names such a
  * target by its lxkns reference, the mount namespace the bind mount lives in first
  * (`/proc/1/ns/mnt:/run/netns/NAME`; `/proc/2/ns/mnt` where PID 1 is unreadable): that part is no
- * network namespace; it tells where the later paths are seen, so each of them is tried as it is
- * and then through that process's root (`/proc/1/root/run/netns/NAME`), which reaches into its
- * mount namespace when this process lives in another one.
+ * network namespace; it tells where the later paths are seen, so each of them is tried through
+ * that process's root first (`/proc/1/root/run/netns/NAME`, which reaches into its mount
+ * namespace) and then as it is (when that process is gone). Every file is checked against the
+ * target's inode, so a path naming something else here is passed over.
  */
 export function bindMountPaths(name: string): string[] {
   const paths: string[] = [];
@@ -61,8 +62,8 @@ export function bindMountPaths(name: string): string[] {
       continue;
     }
     if (!part.startsWith('/')) continue;
-    paths.push(part);
     if (mountNamespacePid !== undefined) paths.push(`/proc/${mountNamespacePid}/root${part}`);
+    paths.push(part);
   }
   return paths;
 }
