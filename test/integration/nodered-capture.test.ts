@@ -298,8 +298,10 @@ describe('edgeshark-capture node (Edgeshark host: the real Packetflix at svc1)',
     await helper.load(NODES, hostFlow(svc, { target: storedTarget(t2), filter, start: 'deploy' }));
     await waitForStatus(mustGetNode('cap'), isCapturing, 30_000);
     const dumpcap = await serverDumpcapFiltering(svc, filter);
+    const redeployed = Date.now();
     await helper.setFlows([{ id: 'other', type: 'helper' }], 'full');
     await processGone(dumpcap.pid, 15_000);
+    t.diagnostic(`redeploy to the server's dumpcap gone: ${Date.now() - redeployed} ms`);
     assert.deepEqual(serverDumpcapsFiltering(svc, filter), [], 'no dumpcap of this node left at the server');
   });
 
