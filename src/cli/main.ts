@@ -10,6 +10,7 @@ import type { CaptureOptions, Target } from '../core/target';
 import { followingTank } from '../rx/follow';
 import type { FollowOptions } from '../rx/follow';
 import { runCapture } from './capture-command';
+import { globalOptionsUsage, normalizeCobraFlags } from './cobra-flags';
 import { completionScript, parseShell } from './completion';
 import { runMerge } from './merge-command';
 import { runPackets } from './packets';
@@ -69,11 +70,11 @@ interface ParsedGlobals extends Omit<GlobalOptions, 'host'> {
   host?: string[];
 }
 
-/** The global flags for one service: several --host are for merge only. */
+/** The global flags for one service: the last --host wins, as in csharg (merge takes them all). */
 function globals(program: Command): GlobalOptions {
   const { host, ...rest } = program.opts<ParsedGlobals>();
-  if (host && host.length > 1) throw new Error('several --host are for csharg merge only');
-  return { ...rest, ...(host?.[0] !== undefined ? { host: host[0] } : {}) };
+  const last = host?.at(-1);
+  return { ...rest, ...(last !== undefined ? { host: last } : {}) };
 }
 
 /** A `packetflix:` link: its service, target and options; command-line flags override the options. */
@@ -134,7 +135,7 @@ export function buildProgram(): Command {
     .description('Live network captures from containers, pods and network namespaces (Siemens Edgeshark, or this machine)')
     .version(SEMVER, '--version')
     .addOption(
-      new Option('--host <url>', `Packetflix service URL (env CSHARG_HOST; default ${DEFAULT_HOST}); merge takes several`).argParser(
+      new Option('--host <url>', `Packetflix service URL (env CSHARG_HOST; default ${DEFAULT_HOST}); the last one counts, merge takes several`).argParser(
         (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
       ),
     )
@@ -240,6 +241,13 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('options')
+    .description('list the global command-line options, which apply to all commands')
+    .action(() => {
+      process.stdout.write(globalOptionsUsage(program));
+    });
+
+  program
     .command('version')
     .description('print the version')
     .action(() => {
@@ -252,7 +260,8 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
-    await program.parseAsync(argv);
+    // csharg's flag forms (`-w=F`, `--insecure=false`) rewritten for Commander.
+    await program.parseAsync(normalizeCobraFlags(program, argv));
     return 0;
   } catch (err) {
     const debug = program.opts<ParsedGlobals>().debug === true;
