@@ -102,6 +102,17 @@ describe('host client against the REAL Packetflix and Gostwire of the test bed',
     assert.match(slow.message, /no answer within 5 ms/);
   });
 
+  it('a wrong base path is a DiscoveryError with the real 404 (Packetflix passes unknown paths to Gostwire)', { timeout: 60_000 }, async (t) => {
+    const bed = await requireServices(t);
+    if (!bed) return;
+    const url = `${serviceUrl(bed, 'svc1')}/edgeshark`;
+    const err = await newSharkTankOnHost(url).targets().then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof DiscoveryError, String(err));
+    assert.equal(err.status, 404);
+    assert.equal(err.bodyStart, '404 page not found');
+    assert.ok(err.message.includes(`${url}/discover/mobyshark`), err.message);
+  });
+
   it('captures 100 datagrams with a bearer token on the wire; the SHB carries the target block with node-name', { timeout: 180_000 }, async (t) => {
     const bed = await requireServices(t);
     if (!bed) return;
