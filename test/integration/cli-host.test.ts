@@ -207,7 +207,7 @@ test('csharg capture network NAME NODE captures the process target on that node;
   assert.match(go.stderr, new RegExp(`Error: capture target "${name.replace(/[()]/g, '\\$&')}"( on node "${node}")? not found`));
 });
 
-test('csharg capture errors from the real services: unknown target (a name without its PID, as csharg-go), bad filter, missing interface, process-less target, unreachable host', async (t) => {
+test('csharg capture errors from the real services: unknown target (a name without its PID, as csharg-go), no ambiguity (one host, unique names), bad filter, missing interface, process-less target, unreachable host', async (t) => {
   const bed = await requireServices(t);
   if (!bed) return;
   const url = serviceUrl(bed, 'svc1');
@@ -224,6 +224,15 @@ test('csharg capture errors from the real services: unknown target (a name witho
   );
   assert.equal(go.code, 1);
   assert.match(go.stderr, /^Error: capture target "csharg-t2" not found$/m);
+
+  // Both hosts see this machine's namespaces, so t2's name is on both, but capture and list take
+  // one host: the last --host counts (as in csharg; merge takes them all), so a name cannot be
+  // ambiguous across hosts. Within one real Gostwire, names carry a PID or a bind mount path.
+  const lastHost = await csharg(['--host', url.replace(/:5001$/, ':5009'), '--host', url, 'list', '-o', 'name']);
+  assert.equal(lastHost.code, 0, lastHost.stderr);
+  assert.ok(lastHost.stdout.toString().split('\n').includes(t2));
+  const names = (await gostwireTargets(url)).map((x) => x.name);
+  assert.equal(new Set(names).size, names.length, 'no two targets of the real discovery share a name');
 
   // The real Packetflix reports these in its Close 1006 frame; the command names the reason.
   const badFilter = await csharg(['--host', url, 'capture', t2, '-i', 'eth0', '-f', 'udp port (', '-q', '-w', '/dev/null']);
