@@ -52,8 +52,9 @@ export interface CaptureSocketOptions {
   /** connects through this agent (e.g. a proxy tunnel, see proxy-agent.ts) */
   agent?: Agent;
   /**
-   * client heartbeat: a ping every this many ms; a whole interval after a ping without a pong or
-   * data ends the capture with CaptureConnectionLostError; 0 = off (default 15000)
+   * client heartbeat, from the first message on: a ping every this many ms; a whole interval
+   * after a ping without a pong or data ends the capture with CaptureConnectionLostError; 0 = off
+   * (default 15000)
    */
   heartbeatMs?: number;
 }
@@ -170,10 +171,15 @@ export function attachCaptureSocket(websocket: WebSocket, options: CaptureSocket
       socketError ??= err;
     });
   };
-  if (phase === 'open') {
-    tap(rawSocketOf(websocket));
-    heartbeat.start();
-  }
+  // Packetflix reads nothing from the socket, pongs included, until its dumpcap runs, and it may
+  // first spend seconds looking the target up in Gostwire: silence before the first message is the
+  // server at work, not a dead server. The heartbeat starts with the first message (the SHB, which
+  // dumpcap writes at once), and runs only while reading is not paused.
+  let messageSeen = false;
+  const startHeartbeat = (): void => {
+    if (messageSeen && !pauseWanted) heartbeat.start();
+  };
+  if (phase === 'open') tap(rawSocketOf(websocket));
 
   const fail = (err: Error): void => {
     failure ??= err;
@@ -261,7 +267,6 @@ export function attachCaptureSocket(websocket: WebSocket, options: CaptureSocket
     phase = 'open';
     tap(rawSocketOf(websocket));
     if (pauseWanted) websocket.pause();
-    else heartbeat.start();
   });
 
   websocket.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
@@ -270,6 +275,10 @@ export function attachCaptureSocket(websocket: WebSocket, options: CaptureSocket
       fail(new CaptureProtocolError(context, 'the server sent a text message; Packetflix sends binary pcapng only (is this URL really a Packetflix capture service?)'));
       beginClose(1002, 'text message not expected');
       return;
+    }
+    if (!messageSeen) {
+      messageSeen = true;
+      startHeartbeat();
     }
     const chunk = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     try {
@@ -288,7 +297,7 @@ export function attachCaptureSocket(websocket: WebSocket, options: CaptureSocket
           ? `no WebSocket handshake within ${handshakeTimeoutMs} ms (is the service reachable? raise the timeout?)`
           : err instanceof ProxyConnectError
             ? `cannot open the capture WebSocket: ${err.message}`
-            : `cannot open the capture WebSocket: ${err.message} (${certificateHint(err) ?? 'is the service running at this URL?'})`;
+            : `cannot open the capture WebSocket: ${oneLine(err.message)} (${certificateHint(err) ?? 'is the service running at this URL?'})`;
         fail(new CaptureHandshakeError(context, undefined, '', detail, { cause: err }));
       }
       return;
@@ -342,7 +351,7 @@ export function attachCaptureSocket(websocket: WebSocket, options: CaptureSocket
       pauseWanted = false;
       if (phase === 'open') {
         websocket.resume();
-        heartbeat.start();
+        startHeartbeat();
       }
     },
   };
@@ -380,8 +389,19 @@ function readBoundedBody(response: IncomingMessage, done: (body: Buffer) => void
 export function certificateHint(err: Error & { code?: string }): string | undefined {
   const code = err.code ?? '';
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'the certificate is not for this host name; use the name it was issued for';
+  // A TLS alert is the server's word about *our* side (OpenSSL names them ERR_SSL_…_ALERT_…):
+  // certificate required, bad or unknown certificate, unknown CA all mean it refused the client
+  // certificate, which neither tls.ca nor insecureSkipVerify can mend.
+  if (/_ALERT_/.test(code) && /CERTIFICATE|UNKNOWN_CA/.test(code)) {
+    return 'the server refused the client certificate: give one it accepts (the tls.cert and tls.key options)';
+  }
   if (/CERT|SIGNATURE|ISSUER/.test(code)) return "the server's certificate is not trusted: give its CA (the tls.ca option), or turn on insecureSkipVerify";
   return undefined;
+}
+
+/** An error's message on one line (OpenSSL's texts end in a newline and carry its details after it). */
+export function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, ' ').trim();
 }
 
 function handshakeHint(status: number): string {

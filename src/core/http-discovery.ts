@@ -5,7 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { bodyStartText, DiscoveryError } from './capture-errors';
-import { certificateHint } from './capture-socket';
+import { certificateHint, oneLine } from './capture-socket';
 import type { CaptureTlsOptions } from './capture-socket';
 import { ProxyConnectError } from './proxy-agent';
 
@@ -81,7 +81,7 @@ export function fetchDiscoveryJSON(url: string, options: DiscoveryRequestOptions
         : err.code === 'ECONNREFUSED' && !(err instanceof ProxyConnectError)
           ? ' (is Packetflix running at this URL?)'
           : '';
-      failWith(undefined, '', `${err.message}${hint}`, err);
+      failWith(undefined, '', `${oneLine(err.message)}${hint}`, err);
     });
     request.on('response', (response) => {
       const status = response.statusCode ?? 0;
