@@ -25,7 +25,7 @@ import type { CaptureEnd } from '../../src/core/capture-source';
 import { streamCaptureInto } from '../../src/core/capture-streamer';
 import type { CaptureStreamer } from '../../src/core/capture-streamer';
 import { processGone } from '../support/processes';
-import { dumpcapInterfaces, dumpcapWithFilter, findDumpcap, netnsOf, packetflixPid } from '../support/real-packetflix';
+import { dumpcapInterfaces, dumpcapWithFilter, findDumpcap, netnsOf, packetflixPid, shbComment } from '../support/real-packetflix';
 import { bedNamespace, requireServices, sendUdp, serviceUrl, tsharkFields } from '../support/testbed';
 import type { BedEnv } from '../support/testbed';
 
@@ -196,6 +196,26 @@ describe('capture socket against the REAL Packetflix of the test bed', () => {
     const rows = await tsharkFields(file, ['frame.interface_name', 'sll.pkttype'], ['-Y', 'udp.dstport == 41111 && !icmp']);
     assert.equal(rows.length, 10);
     assert.ok(rows.every(([iface, pkttype]) => iface === 'any' && pkttype === '0'), JSON.stringify(rows));
+  });
+
+  it('the real server\'s own SHB comment (no client edit on a bare socket) names the target with an empty node-name', { timeout: 60_000 }, async (t) => {
+    const s = await setup(t);
+    if (!s) return;
+    const filter = 'udp port 41112';
+    const out = new CollectingWritable();
+    const { streamer } = streamInto(s.bed, out, { container: s.t2, nif: 'eth0', filter, chaste: '' });
+    await out.started;
+    const dumpcap = await dumpcapWithFilter(packetflixPid(s.bed), filter);
+    assert.ok(dumpcap.args.includes('-p'));
+    assert.deepEqual(await streamer.stop(), { kind: 'stopped' });
+    await processGone(dumpcap.pid, 20_000);
+    const { name } = JSON.parse(s.t2) as { name: string };
+    // Packetflix fills in what the request's target says; Gostwire sends no node-name, so it is
+    // empty: the host client's own SHB edit (host-shark-tank, host-proof) puts the URL host there.
+    assert.equal(
+      shbComment(Buffer.concat(out.chunks)),
+      `---\n# capture target information\ncontainer-name: ${name}\ncontainer-type: proc\nnode-name: ""\ncapture-filter: ${filter}\nno-promiscuous-mode: true\n`,
+    );
   });
 
   it('stop() sends Close 1000, is idempotent; the real server echoes 1000 and ends its dumpcap', { timeout: 60_000 }, async (t) => {
