@@ -295,6 +295,9 @@ describe('capture socket against the REAL Packetflix of the test bed', () => {
     assert.match((await reasonOf({ container: '{"name":' })) ?? '', /^invalid container\/target description: /);
     assert.equal(await reasonOf({ container: s.t2, netns: '1' }), 'container and netns query parameters are mutually exclusive');
     assert.equal(await reasonOf({ netns: 'abc' }), 'invalid netns "abc"');
+    // A pid without its start time: no staleness check, and the namespace cannot be locked by it.
+    const noStart = { ...(JSON.parse(s.t2) as Record<string, unknown>), starttime: 0 };
+    assert.equal(await reasonOf({ container: JSON.stringify(noStart), nif: 'eth0' }), 'cannot lock target network stack');
     assert.equal(await reasonOf({}), 'either container or netns query parameter required');
   });
 
