@@ -5,25 +5,30 @@
 // time-ordered file, every datagram on both interfaces, each sent datagram before its arrival,
 // interfaces named node/target/iface. And a member whose discovery fails (nothing listens at its
 // URL: a real refused connection) costs only its own targets and a warning; when every member
-// fails, targets() rejects with FLEET_DISCOVERY.
+// fails, targets() rejects with FLEET_DISCOVERY. A bare target (name only) that both hosts know
+// is ambiguous until it names its node, and then goes to that host alone. A fleet may mix a real
+// host with this machine's local source.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { readlinkSync } from 'node:fs';
 import { Subject, firstValueFrom, lastValueFrom, toArray } from 'rxjs';
-import { DiscoveryError, PcapngPacketReader, capture, packets, targets, toPcapng } from '../../src/index';
+import { DiscoveryError, PcapngPacketReader, capture, newLocalSharkTank, packets, targets, toPcapng } from '../../src/index';
+import { TargetNotFoundError } from '../../src/core/errors';
 import { newSharkTankFleet } from '../../src/core/fleet-shark-tank';
 import type { FleetDiscoveryError, FleetMemberFailure } from '../../src/core/fleet-shark-tank';
 import { mergeCaptures } from '../../src/rx/merge';
 import { bedNamespace, requireServices, sendUdp, serviceUrl } from '../support/testbed';
 import type { BedEnv } from '../support/testbed';
-import { packetflixDumpcaps } from '../support/processes';
+import { childDumpcaps, packetflixDumpcaps } from '../support/processes';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const COUNT = 200;
 /** This file's ports (the helper range 47000-47999). */
 const PORT_MERGE = 47300;
 const PORT_SURVIVOR = 47301;
+const PORT_BARE = 47302;
+const PORT_MIXED = 47303;
 const HOST_OPTIONS = { timeout: 60_000 };
 
 function packetflixPid(bed: BedEnv, host: 'svc1' | 'svc2'): number {
@@ -169,4 +174,74 @@ test('fleet: a host where nothing listens costs its targets and a warning, captu
     return true;
   });
   assert.equal(warnings.length, 1, 'no warnings when every member failed: the rejection says it all');
+});
+
+test('fleet: a bare target names its node to be routed; without one, the same name on both real hosts is ambiguous', async (t) => {
+  const bed = await requireServices(t);
+  if (!bed) return;
+  const url1 = serviceUrl(bed, 'svc1');
+  const url2 = serviceUrl(bed, 'svc2');
+  const fleet = newSharkTankFleet([url1, url2], { host: HOST_OPTIONS });
+  const name = `csharg-t2(${bedNamespace(bed, 't2').keeperPid})`;
+  // Both Gostwires list t2 under the same name: a bare target without a node cannot choose.
+  await assert.rejects(lastValueFrom(capture(fleet, { name, type: 'proc' }, { nifs: ['eth0'] }).pipe(toArray())), (e: unknown) => {
+    assert.ok(e instanceof TargetNotFoundError, String(e));
+    assert.equal(e.matches, 2);
+    return true;
+  });
+  // With svc2's node name it goes to svc2, which completes it from its own discovery.
+  const filter = `udp port ${PORT_BARE}`;
+  const stop = new Subject<void>();
+  const got = lastValueFrom(capture(fleet, { name, type: 'proc', nodeName: new URL(url2).hostname }, { nifs: ['eth0'], filter }).stopWhen(stop).pipe(packets(), toArray()));
+  for (let i = 0; i < 1000 && serverDumpcaps(bed, 'svc2', filter).length === 0; i++) await sleep(10);
+  assert.deepEqual(serverDumpcaps(bed, 'svc2', filter).map((d) => d.netns), [bedNamespace(bed, 't2').netns], 'svc2 captures t2');
+  assert.deepEqual(serverDumpcaps(bed, 'svc1', filter), [], 'svc1 captures nothing');
+  await sleep(1000);
+  await sendUdp({ from: 't1', to: 't2', count: 20, rate: 200, size: 30, port: PORT_BARE });
+  await sleep(700);
+  stop.next();
+  const list = await got;
+  assert.deepEqual(list.map((p) => p.data.readUInt32BE(42)), Array.from({ length: 20 }, (_, i) => i));
+  assert.equal(list[0]!.target?.['node-name'], new URL(url2).hostname, 'the SHB names svc2');
+  assert.equal(list[0]!.target?.['container-name'], name);
+});
+
+test('fleet of a real Edgeshark host and this machine (the local source): one list, captures routed to each, merged', async (t) => {
+  const bed = await requireServices(t);
+  if (!bed) return;
+  const url1 = serviceUrl(bed, 'svc1');
+  const node1 = new URL(url1).hostname;
+  const local = newLocalSharkTank({ dockerSocket: false, nodeName: 'this-machine' });
+  const fleet = newSharkTankFleet([url1, local], { host: HOST_OPTIONS });
+  const listed = await fleet.targets();
+  assert.deepEqual([...new Set(listed.map((x) => x.nodeName))].sort(), [node1, 'this-machine'].sort());
+  const t1 = listed.find((x) => x.netns === bedNamespace(bed, 't1').netns && x.nodeName === node1);
+  const t2 = listed.find((x) => x.netns === bedNamespace(bed, 't2').netns && x.nodeName === 'this-machine');
+  assert.ok(t1 && t2);
+  const filter = `udp port ${PORT_MIXED}`;
+  const stop = new Subject<void>();
+  const options = { nifs: ['eth0'], filter };
+  const chunks = lastValueFrom(mergeCaptures([
+    capture(fleet, t1, options).stopWhen(stop).pipe(packets()),
+    capture(fleet, t2, options).stopWhen(stop).pipe(packets()),
+  ], { windowMs: 500 }).pipe(toPcapng(), toArray()));
+  for (let i = 0; i < 1000 && (serverDumpcaps(bed, 'svc1', filter).length === 0 || childDumpcaps().length === 0); i++) await sleep(10);
+  assert.deepEqual(serverDumpcaps(bed, 'svc1', filter).map((d) => d.netns), [t1.netns], 'svc1 captures t1');
+  assert.deepEqual(childDumpcaps().map((pid) => netnsOf(pid)), [t2.netns], 'this process captures t2 with its own dumpcap');
+  await sleep(1000);
+  await sendUdp({ from: 't1', to: 't2', count: 100, rate: 500, size: 30, port: PORT_MIXED });
+  await sleep(1000);
+  stop.next();
+  const reader = new PcapngPacketReader();
+  const merged = reader.push(Buffer.concat(await chunks));
+  reader.end();
+  const names = [`${node1}/${t1.name}/eth0`, `this-machine/${t2.name}/eth0`];
+  for (const name of names) {
+    assert.deepEqual(merged.filter((p) => p.interfaceName === name).map((p) => p.data.readUInt32BE(42)), Array.from({ length: 100 }, (_, i) => i), `every datagram once on ${name}`);
+  }
+  assert.equal(merged.length, 200);
+  const times = merged.map((p) => p.timestampNs!);
+  assert.ok(times.every((ns, i) => i === 0 || ns >= times[i - 1]!), 'time-ordered');
+  for (let i = 0; i < 500 && childDumpcaps().length > 0; i++) await sleep(20);
+  assert.deepEqual(childDumpcaps(), []);
 });
