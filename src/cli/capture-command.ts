@@ -1,7 +1,7 @@
 // `csharg capture`: one target's live capture into a file, stdout or Wireshark, until the server
 // completes it, a stop condition is met (--stop-after, --count, --max-bytes), a signal arrives,
 // or the reader of the output goes away.
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, openSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { CaptureWriterError } from '../core/capture-errors';
 import type { CaptureEnd, CaptureHandlers, CaptureSession } from '../core/capture-source';
@@ -53,8 +53,15 @@ function openOutput(opts: CaptureCommandOptions, wireshark: WiresharkSink | unde
     process.stdout.on('error', () => undefined);
     return { stream: process.stdout, readerMayGo: true, close: () => Promise.resolve() };
   }
-  // csharg creates capture files readable by the owner's group only.
-  const file = createWriteStream(opts.write, { mode: 0o640 });
+  // As csharg: the file is created (truncated, readable by the owner's group only) before the
+  // capture starts, and a file that cannot be created is the error, with nothing sent to the server.
+  let fd: number;
+  try {
+    fd = openSync(opts.write, 'w', 0o640);
+  } catch (err) {
+    throw new Error(`cannot create packet capture file: ${(err as Error).message}`);
+  }
+  const file = createWriteStream(opts.write, { fd });
   return { stream: file, readerMayGo: false, close: () => new Promise<void>((resolve) => file.end(resolve)) };
 }
 

@@ -20,6 +20,7 @@ import type { Target } from '../../src/core/target';
 import { SHB, fileBlocks, runCshargGo, startCshargGo } from '../support/csharg-go';
 import type { GoProcess, GoRun } from '../support/csharg-go';
 import { keeperTarget, shbComment, waitFor } from '../support/real-packetflix';
+import { startRecordingRelay } from '../support/recording-relay';
 import { bedNamespace, cshargGoPath, requireServices, serviceUrl } from '../support/testbed';
 import type { BedEnv } from '../support/testbed';
 import { csharg } from '../unit/cli/csharg-process';
@@ -175,6 +176,28 @@ test('unreachable host: capture exits 1 on both, ours naming the refused discove
   assert.equal(oursList.code, 1);
   assert.equal(oursList.stdout.length, 0);
   assert.deepEqual(errorLines(oursList.stderr), errorLines(ours.stderr));
+});
+
+test('-w into a directory that does not exist: both exit 1 with "cannot create packet capture file", and neither asks the server for a capture', { timeout: 120_000 }, async (t) => {
+  const bed = await requireServices(t);
+  if (!bed) return;
+  const url = serviceUrl(bed, 'svc1');
+  const name = keeperTarget(await discovered(url), bed, 't2').name;
+  const missing = path.join(tempDir(t), 'no-such-dir', 'x.pcapng');
+  const relay = await startRecordingRelay(url);
+  t.after(() => relay.close());
+  const [go, ours] = await Promise.all([
+    runCshargGo(cshargGoPath(bed), ['--host', relay.url, 'capture', name, '-i', 'eth0', '-w', missing]),
+    csharg(['--host', relay.url, 'capture', name, '-i', 'eth0', '-f', 'udp port 48101', '-w', missing]),
+  ]);
+  assert.equal(go.code, 1);
+  assert.deepEqual(errorLines(go.stderr), [`Error: cannot create packet capture file: open ${missing}: no such file or directory`]);
+  assert.equal(ours.code, 1);
+  assert.deepEqual(errorLines(ours.stderr), [`Error: cannot create packet capture file: ENOENT: no such file or directory, open '${missing}'`]);
+  // Both discovered (through the relay), neither opened a capture.
+  const lines = relay.requests.map((r) => r.requestLine);
+  assert.equal(lines.filter((l) => l.startsWith('GET /discover/mobyshark ')).length, 2, lines.join('\n'));
+  assert.deepEqual(lines.filter((l) => l.includes('/capture')), []);
 });
 
 /** A gate in front of the real Packetflix: 401 unless `Authorization: Bearer TOKEN`; otherwise a byte relay. */
