@@ -73,12 +73,15 @@ async function openThroughBindMount(target: Target, inode: number): Promise<Netn
   const paths = bindMountPaths(target.name);
   if (paths.length === 0) throw new LocalTargetError(what, 'a bindmount target must be named by its bind mount path(s)');
   const failures: string[] = [];
+  let denied: string | undefined;
   for (const file of paths) {
     const opened = await openNetnsFile(file, inode);
     if (isNetnsFile(opened)) return opened;
-    if (opened.kind === 'denied') throw new CapturePrivilegeError(['CAP_SYS_ADMIN'], `cannot open ${file} (${opened.detail})`);
+    // A /proc/PID/root path also needs ptrace access to PID: the plain path may still open.
+    if (opened.kind === 'denied') denied ??= `cannot open ${file} (${opened.detail})`;
     failures.push(opened.detail);
   }
+  if (denied !== undefined) throw new CapturePrivilegeError(['CAP_SYS_ADMIN', ...(paths.some((p) => p.startsWith('/proc/')) ? ['CAP_SYS_PTRACE'] : [])], denied);
   throw new TargetGoneError(what, `no bind mount holds it any longer (${failures.join('; ')})`);
 }
 
