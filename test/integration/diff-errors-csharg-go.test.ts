@@ -49,7 +49,7 @@ async function failingCapture(
   bed: BedEnv,
   args: string[],
   dir: string,
-): Promise<{ ours: CliRun; go: GoRun; goStillRan: boolean; goBytes: number; goStopMs: number }> {
+): Promise<{ ours: CliRun; go: GoRun; goStillRan: boolean; goBytes: number; goStopMs: number; goIgnoredSecondSigint: boolean }> {
   const oursFile = path.join(dir, 'ours.pcapng');
   const goFile = path.join(dir, 'go.pcapng');
   const go: GoProcess = startCshargGo(cshargGoPath(bed), ['-d', ...args, '-w', goFile], 180_000);
@@ -61,8 +61,13 @@ async function failingCapture(
   const goBytes = statSync(goFile, { throwIfNoEntry: false })?.size ?? -1;
   const interrupted = Date.now();
   go.interrupt();
+  // A second Ctrl-C a second later (ours would abort at once, exit 130).
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  go.interrupt();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const goIgnoredSecondSigint = go.running();
   const goRun = await go.done;
-  return { ours, go: goRun, goStillRan, goBytes, goStopMs: Date.now() - interrupted };
+  return { ours, go: goRun, goStillRan, goBytes, goStopMs: Date.now() - interrupted, goIgnoredSecondSigint };
 }
 
 test('unknown target: both exit 1 with Error: capture target "X" not found', { timeout: 120_000 }, async (t) => {
@@ -89,7 +94,7 @@ test('unknown target: both exit 1 with Error: capture target "X" not found', { t
   assert.match(errorLines(oursNode.stderr)[0] ?? '', new RegExp(`^Error: capture target "${t2.replace(/[()]/g, '\\$&')}" on node "no-such-node" not found`));
 });
 
-test('missing interface (-i eth9): ours ends by itself, exit 1, with the real server\'s reason; csharg-go says nothing, writes nothing, runs until SIGINT and then exits 0 (its defect)', { timeout: 180_000 }, async (t) => {
+test('missing interface (-i eth9): ours ends by itself, exit 1, with the real server\'s reason; csharg-go says nothing, writes nothing, runs until SIGINT, ignores a second one while it waits 10 s, then exits 0 (its defects)', { timeout: 180_000 }, async (t) => {
   const bed = await requireServices(t);
   if (!bed) return;
   const url = serviceUrl(bed, 'svc1');
@@ -108,6 +113,7 @@ test('missing interface (-i eth9): ours ends by itself, exit 1, with the real se
   assert.doesNotMatch(r.go.stderr, /no device named/);
   assert.deepEqual(errorLines(r.go.stderr), []);
   assert.equal(r.go.code, 0, 'csharg-go exits 0 after a failed capture');
+  assert.equal(r.goIgnoredSecondSigint, true, 'csharg-go ignores a second Ctrl-C while it waits for the close echo');
   t.diagnostic(`csharg-go needed ${r.goStopMs} ms to exit after SIGINT (it waits for a close echo that cannot come); ours ended by itself after ${r.ours.ms} ms`);
 });
 
