@@ -234,7 +234,7 @@ export function attachCaptureSocket(websocket: WebSocket, options: CaptureSocket
           context,
           undefined,
           undefined,
-          'the server closed the connection without a reason; Packetflix drops reasons longer than 123 bytes (check the target, interfaces and filter, or the Packetflix log)',
+          'the server closed the connection without a reason: Packetflix sends none when its reason is longer than 123 bytes or when the capture request crashed it (check the target, interfaces and filter, or the Packetflix log)',
         ),
       };
     }

@@ -19,7 +19,8 @@ import type { CaptureEnd } from '../../src/core/capture-source';
 import type { Target } from '../../src/core/target';
 import { Collector } from '../support/collector';
 import { processGone } from '../support/processes';
-import { dumpcapInterfaces, dumpcapWithFilter, keeperTarget, netnsOf, packetflixPid, shbComment, startHeadRelay, waitFor } from '../support/real-packetflix';
+import { dumpcapInterfaces, dumpcapWithFilter, keeperTarget, netnsOf, packetflixPid, shbComment, waitFor } from '../support/real-packetflix';
+import { startRecordingRelay } from '../support/recording-relay';
 import { bedNamespace, REPO_ROOT, requireServices, sendUdp, serviceUrl, tsharkFields } from '../support/testbed';
 
 const execFileAsync = promisify(execFile);
@@ -87,7 +88,7 @@ describe('host client captures against the REAL Packetflix and Gostwire of the t
   it('capture by name: the real server looks a stale target (start time no longer matching) up again by name', { timeout: 180_000 }, async (t) => {
     const bed = await requireServices(t);
     if (!bed) return;
-    const relay = await startHeadRelay(serviceUrl(bed, 'svc1'));
+    const relay = await startRecordingRelay(serviceUrl(bed, 'svc1'));
     t.after(() => relay.close());
     const tank = newSharkTankOnHost(relay.url);
     const t2 = keeperTarget(await tank.targets(), bed, 't2');

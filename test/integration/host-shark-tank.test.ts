@@ -3,7 +3,7 @@
 // discovery (names carry PIDs: matched by the bed's netns inodes and keeper PIDs); what the server
 // made of a request is read from the dumpcap it runs (/proc); the request heads (bearer token,
 // Clustershark-* headers), which the server never echoes, are read from a TCP relay in front of
-// the real svc1 that records every request head (startHeadRelay). Faults the real services cannot produce are in host-faults-standin.
+// the real svc1 that records every request head (test/support/recording-relay.ts). Faults the real services cannot produce are in host-faults-standin.
 // Traffic: UDP 41010-41029 only; every capture filter names a port of that range, so the dumpcap
 // found by its filter is this file's.
 import assert from 'node:assert/strict';
@@ -19,8 +19,9 @@ import type { Target } from '../../src/core/target';
 import { CaptureObservable } from '../../src/rx/capture-observable';
 import { Collector } from '../support/collector';
 import { processGone } from '../support/processes';
-import { dumpcapInterfaces, dumpcapWithFilter, findDumpcap, keeperTarget, netnsOf, packetflixPid, shbComment, startHeadRelay } from '../support/real-packetflix';
-import type { HeadRelay, SeenRequest } from '../support/real-packetflix';
+import { dumpcapInterfaces, dumpcapWithFilter, findDumpcap, keeperTarget, netnsOf, packetflixPid, shbComment } from '../support/real-packetflix';
+import { startRecordingRelay } from '../support/recording-relay';
+import type { RecordingRelay, RelayedRequest } from '../support/recording-relay';
 import { bedNamespace, requireServices, sendUdp, serviceUrl, tsharkFields } from '../support/testbed';
 
 function errorOf(end: CaptureEnd): Error {
@@ -28,14 +29,14 @@ function errorOf(end: CaptureEnd): Error {
   return (end as { error: Error }).error;
 }
 
-const isDiscovery = (r: SeenRequest): boolean => r.requestLine.startsWith('GET /discover/mobyshark ');
-const isCapture = (r: SeenRequest): boolean => r.requestLine.startsWith('GET /capture?');
+const isDiscovery = (r: RelayedRequest): boolean => r.requestLine.startsWith('GET /discover/mobyshark ');
+const isCapture = (r: RelayedRequest): boolean => r.requestLine.startsWith('GET /capture?');
 /** The target JSON a capture request carried (the Clustershark-Container header wins over the query). */
-const sentTarget = (r: SeenRequest): { name?: string; netns?: number } =>
+const sentTarget = (r: RelayedRequest): { name?: string; netns?: number } =>
   JSON.parse(r.headers['clustershark-container'] ?? new URL(r.requestLine.split(' ')[1] ?? '', 'http://x').searchParams.get('container') ?? '{}') as { name?: string; netns?: number };
 
 describe('host client against the REAL Packetflix and Gostwire of the test bed', () => {
-  let relay: HeadRelay | undefined;
+  let relay: RecordingRelay | undefined;
   let tmp: string;
 
   before(() => {
@@ -46,7 +47,7 @@ describe('host client against the REAL Packetflix and Gostwire of the test bed',
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
   /** One recording relay in front of svc1's real Packetflix for the whole file. */
-  const relayTo = async (url: string): Promise<HeadRelay> => (relay ??= await startHeadRelay(url));
+  const relayTo = async (url: string): Promise<RecordingRelay> => (relay ??= await startRecordingRelay(url));
 
   it('targets() lists the bed namespaces with node-name from the URL host, cached until clear()', { timeout: 120_000 }, async (t) => {
     const bed = await requireServices(t);

@@ -3,7 +3,6 @@
 // (found by a capture filter only that test uses, since other tests share the services), the
 // network namespace that dumpcap really runs in, and the SHB comment of a captured stream.
 import { readlinkSync } from 'node:fs';
-import net from 'node:net';
 import type { Target } from '../../src/core/target';
 import { packetflixDumpcaps } from './processes';
 import type { ServiceDumpcap } from './processes';
@@ -85,78 +84,3 @@ export function shbComment(stream: Buffer): string {
   throw new Error('the SHB has no comment');
 }
 
-/** A request head seen by `startHeadRelay`. */
-export interface SeenRequest {
-  /** e.g. `GET /discover/mobyshark HTTP/1.1` */
-  requestLine: string;
-  /** header names lower-cased */
-  headers: Record<string, string>;
-}
-
-export interface HeadRelay {
-  /** http://127.0.0.1:PORT, relaying to the target */
-  url: string;
-  /** every request head, in order, including later requests on a kept-alive connection */
-  requests: SeenRequest[];
-  /** TCP connections accepted so far */
-  connections: number;
-  close(): Promise<void>;
-}
-
-/**
- * A TCP relay on 127.0.0.1 in front of a real service that records EVERY request head, also the
- * second and later ones on a kept-alive connection (test/support/recording-relay.ts records the
- * first of each connection only; Node's agent reuses connections). Requests are expected to have
- * no body (the clients here only GET); after an upgrade request the connection carries WebSocket
- * frames, which are not parsed. Bytes pass through unchanged.
- */
-export async function startHeadRelay(target: string): Promise<HeadRelay> {
-  const { hostname, port } = new URL(target);
-  const requests: SeenRequest[] = [];
-  const sockets = new Set<net.Socket>();
-  let connections = 0;
-  const server = net.createServer((client) => {
-    connections++;
-    const upstream = net.connect({ host: hostname, port: Number(port) });
-    sockets.add(client).add(upstream);
-    let pending = '';
-    let upgraded = false;
-    client.on('data', (chunk: Buffer) => {
-      if (upgraded) return;
-      pending += chunk.toString('latin1');
-      for (let end = pending.indexOf('\r\n\r\n'); end !== -1 && !upgraded; end = pending.indexOf('\r\n\r\n')) {
-        const [requestLine = '', ...lines] = pending.slice(0, end).split('\r\n');
-        pending = pending.slice(end + 4);
-        const headers: Record<string, string> = {};
-        for (const line of lines) {
-          const colon = line.indexOf(':');
-          if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-        }
-        requests.push({ requestLine, headers });
-        if (headers.upgrade !== undefined) upgraded = true;
-      }
-      if (pending.length > 1024 * 1024) upgraded = true; // not HTTP we understand: stop looking
-    });
-    client.pipe(upstream).pipe(client);
-    const done = (): void => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', done).on('close', done);
-    upstream.on('error', done).on('close', done);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    requests,
-    get connections() {
-      return connections;
-    },
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}

@@ -1,4 +1,4 @@
-// A TCP relay in front of a real service that records the start of what each client sent: the
+// A TCP relay in front of a real service that records the head of every request a client sent: the
 // HTTP request line and headers (e.g. `Authorization`, `Clustershark-*`), which the real
 // Packetflix accepts but never echoes. Bytes pass through unchanged in both directions; it is a
 // window onto the wire, not a stand-in. Listens on 127.0.0.1 only.
@@ -17,8 +17,10 @@ export interface RelayedRequest {
 export interface RecordingRelay {
   /** http://127.0.0.1:PORT, relaying to the target */
   url: string;
-  /** one entry per connection whose request head was complete */
+  /** one entry per request head received, keep-alive connections included */
   requests: RelayedRequest[];
+  /** TCP connections accepted so far */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -42,18 +44,39 @@ export async function startRecordingRelay(target: string): Promise<RecordingRela
   const { hostname, port } = new URL(target);
   const requests: RelayedRequest[] = [];
   const sockets = new Set<net.Socket>();
+  let connections = 0;
   const server = net.createServer((client) => {
+    connections++;
     const upstream = net.connect({ host: hostname, port: Number(port) });
     sockets.add(client).add(upstream);
-    let head = '';
-    let recorded = false;
+    // Every request of a keep-alive connection is recorded; after an upgrade the bytes are
+    // WebSocket frames, no longer requests. Bodies (Content-Length) are skipped.
+    let pending = '';
+    let skipBody = 0;
+    let upgraded = false;
     client.on('data', (chunk: Buffer) => {
-      if (recorded || head.length > MAX_HEAD) return;
-      head += chunk.toString('latin1');
-      const end = head.indexOf('\r\n\r\n');
-      if (end !== -1) {
-        recorded = true;
-        requests.push(parseHead(head.slice(0, end)));
+      if (upgraded) return;
+      pending += chunk.toString('latin1');
+      for (;;) {
+        if (skipBody > 0) {
+          const skipped = Math.min(skipBody, pending.length);
+          pending = pending.slice(skipped);
+          skipBody -= skipped;
+          if (skipBody > 0) return;
+        }
+        const end = pending.indexOf('\r\n\r\n');
+        if (end === -1) {
+          if (pending.length > MAX_HEAD) upgraded = true; // not HTTP: stop looking
+          return;
+        }
+        const request = parseHead(pending.slice(0, end));
+        requests.push(request);
+        pending = pending.slice(end + 4);
+        if (request.headers.upgrade !== undefined) {
+          upgraded = true;
+          return;
+        }
+        skipBody = Number(request.headers['content-length'] ?? 0) || 0;
       }
     });
     client.pipe(upstream).pipe(client);
@@ -70,6 +93,9 @@ export async function startRecordingRelay(target: string): Promise<RecordingRela
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
+    get connections() {
+      return connections;
+    },
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
