@@ -144,6 +144,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--token <token>', 'bearer token for the proxy in front of the service (env CSHARG_TOKEN)'))
     .option('--request-timeout <duration>', 'timeout of discovery and the capture handshake (0 = none)', durationArg)
     .option('-d, --debug', 'show stack traces of errors')
+    // Usage errors as every other error, and as csharg prints them: `Error: …` (Commander says `error:`).
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'Error: ')) })
     .showHelpAfterError();
 
   program

@@ -133,3 +133,17 @@ test('csharg options prints the global flags and nothing else', async () => {
   }
   assert.doesNotMatch(r.stdout.toString(), /--help|--interface|--output/);
 });
+
+test('usage errors print as every other error, Error: MESSAGE, and exit 1 (also a bad boolean value)', async () => {
+  for (const [args, message] of [
+    [['list', '--foo'], "Error: unknown option '--foo'"],
+    [['capture', 'pod', '--zz', 'x'], "Error: unknown option '--zz'"],
+    [['bogus'], "Error: unknown command 'bogus'"],
+    [['--debug=maybe', 'list'], 'Error: invalid argument "maybe" for "-d, --debug" flag: expected true or false'],
+  ] as const) {
+    const r = await csharg([...args]);
+    assert.equal(r.code, 1, args.join(' '));
+    assert.ok(r.stderr.startsWith(message), r.stderr);
+    assert.equal(r.stdout.length, 0);
+  }
+});
