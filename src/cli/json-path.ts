@@ -1,7 +1,10 @@
 // The JSON path subset of `-o jsonpath=`, `-o custom-columns=` and `--sort-by`, as kubectl
 // spells it: `.field`, `['field']`, `[N]` (negative counts from the end), `[*]` and `.*`, from
 // the current object (`@`, or a leading `.`) or the root (`$`). Field names may hold `-`
-// (`.network-interfaces`). No filters, slices or recursive descent.
+// (`.network-interfaces`). No filters, slices or recursive descent. Over csharg's targets a field
+// is found by its JSON key or its Go field name (`.name` and `.Name`, `.netns` and `.NetNS`).
+import { GoStruct, NIL_SLICE, goJsonEscape, goJsonPathText, scalarText } from './go-format';
+import type { GoValue } from './go-format';
 
 export type PathStep = { kind: 'field'; name: string } | { kind: 'index'; index: number } | { kind: 'all' };
 
@@ -84,36 +87,75 @@ function bracketStep(text: string, inner: string): PathStep {
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof GoStruct);
 }
 
-/** Every value the path reaches from `current` (or `root` for `$` paths); missing keys reach nothing. */
-export function evaluateJsonPath(path: JsonPath, current: unknown, root: unknown = current): unknown[] {
+export interface EvaluateOptions {
+  /**
+   * client-go's JSONPath without AllowMissingKeys (csharg's jsonpath and --sort-by): a field no
+   * input has, an index out of range, or an index into something that is no list is an error.
+   * Otherwise (custom-columns) a missing field reaches nothing.
+   */
+  readonly strict?: boolean;
+}
+
+/**
+ * Every value the path reaches from `current` (or `root` for `$` paths). Plain JSON objects and
+ * csharg's Go view of a target (GoStruct: fields by JSON key or Go name, nil pointers `null`,
+ * which reach nothing further) both work.
+ */
+export function evaluateJsonPath(path: JsonPath, current: unknown, root: unknown = current, opts: EvaluateOptions = {}): unknown[] {
   let values: unknown[] = [path.fromRoot ? root : current];
   for (const step of path.steps) {
     const next: unknown[] = [];
-    for (const v of values) {
+    const inputs = values.filter((v) => v !== null && v !== undefined);
+    for (const v of inputs) {
       if (step.kind === 'field') {
-        if (isRecord(v) && Object.hasOwn(v, step.name)) next.push(v[step.name]);
-      } else if (step.kind === 'index') {
-        if (Array.isArray(v)) {
-          const i = step.index < 0 ? v.length + step.index : step.index;
-          if (i >= 0 && i < v.length) next.push(v[i]);
+        if (v instanceof GoStruct) {
+          if (v.has(step.name)) next.push(v.get(step.name));
+        } else if (isRecord(v) && Object.hasOwn(v, step.name)) {
+          next.push(v[step.name]);
         }
+      } else if (step.kind === 'index') {
+        const list = v === NIL_SLICE ? [] : v;
+        if (Array.isArray(list)) {
+          const i = step.index < 0 ? list.length + step.index : step.index;
+          if (i >= 0 && i < list.length) next.push(list[i]);
+          else if (opts.strict) throw new JsonPathError(path.text, `array index out of bounds: index ${step.index}, length ${list.length}`);
+        } else if (opts.strict) {
+          throw new JsonPathError(path.text, `[${step.index}]: ${describe(v)} is not a list`);
+        }
+      } else if (v === NIL_SLICE) {
+        // nothing in it
       } else if (Array.isArray(v)) {
         next.push(...(v as unknown[]));
+      } else if (v instanceof GoStruct) {
+        next.push(...v.values());
       } else if (isRecord(v)) {
         next.push(...Object.values(v));
       }
+    }
+    // client-go counts nil pointers as inputs: `.cluster.uid` with no cluster is not found.
+    if (opts.strict && step.kind === 'field' && values.length > 0 && next.length === 0) {
+      throw new JsonPathError(path.text, `${step.name} is not found`);
     }
     values = next;
   }
   return values;
 }
 
-/** How a value prints: strings as they are, everything else as compact JSON. */
+function describe(v: unknown): string {
+  return v instanceof GoStruct ? 'a target' : isRecord(v) ? 'an object' : JSON.stringify(v) ?? String(v);
+}
+
+/**
+ * How a value prints in a jsonpath template, as client-go prints it: strings and numbers as they
+ * are, lists and objects as compact JSON (Go's escaping), a Go nil pointer as `<nil>`.
+ */
 export function jsonPathText(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+  if (value instanceof GoStruct || value === NIL_SLICE || value === null || Array.isArray(value)) return goJsonPathText(value as GoValue);
+  if (typeof value === 'object') return goJsonEscape(JSON.stringify(value));
+  return scalarText(value);
 }
 
 /** kubectl's relaxed form for custom-columns and --sort-by: `{.a}`, `.a` and `a` all mean `.a`. */

@@ -1,8 +1,8 @@
 // `-o jsonpath=TEMPLATE`, kubectl's template subset: text outside braces is printed as it is;
 // `{PATH}` prints what the path reaches (several values separated by a space); `{"text"}` prints
 // a quoted literal with JSON escapes (`{"\n"}`, `{"\t"}`); `{range PATH}…{end}` repeats its body
-// for each value the path reaches, with `.`/`@` meaning that value inside. Missing keys print
-// nothing, as with kubectl.
+// for each value the path reaches, with `.`/`@` meaning that value inside. As in csharg (client-go's
+// JSONPath without AllowMissingKeys), a field that no value has is an error.
 import { JsonPathError, evaluateJsonPath, jsonPathText, parseJsonPath } from './json-path';
 import type { JsonPath } from './json-path';
 
@@ -79,18 +79,33 @@ function render(nodes: readonly TemplateNode[], current: unknown, root: unknown,
     if (node.kind === 'text') {
       out.push(node.text);
     } else if (node.kind === 'path') {
-      out.push(evaluateJsonPath(node.path, current, root).map(jsonPathText).join(' '));
+      out.push(evaluateJsonPath(node.path, current, root, { strict: true }).map(jsonPathText).join(' '));
     } else {
-      const values = evaluateJsonPath(node.path, current, root);
-      // `{range .items}` (the array itself) iterates like `{range .items[*]}`.
-      const items = values.length === 1 && Array.isArray(values[0]) ? (values[0] as unknown[]) : values;
-      for (const item of items) render(node.body, item, root, out);
+      // client-go: the body runs once for each value the path reaches (`{range [*]}`).
+      for (const item of evaluateJsonPath(node.path, current, root, { strict: true })) render(node.body, item, root, out);
     }
   }
 }
 
+/**
+ * The text of the template over `data`, as client-go's JSONPath prints it: csharg's root is the
+ * list of targets (`{[*].name}`, `{range [*]}{.name}{"\n"}{end}`). Any error (a field no value
+ * has, an index out of range) throws: nothing is printed then, as in csharg.
+ */
 export function renderJsonPathTemplate(template: JsonPathTemplate, data: unknown): string {
   const out: string[] = [];
   render(template.nodes, data, data, out);
   return out.join('');
+}
+
+/**
+ * The values of each top-level node of the template over `data` (client-go's FindResults), for
+ * --sort-by: a text node gives its text, a path the values it reaches. No {range} here.
+ */
+export function templateResults(template: JsonPathTemplate, data: unknown): unknown[][] {
+  return template.nodes.map((node) => {
+    if (node.kind === 'text') return [node.text];
+    if (node.kind === 'path') return evaluateJsonPath(node.path, data, data, { strict: true });
+    throw new JsonPathError('{range}', 'a sort key cannot hold {range}');
+  });
 }

@@ -14,7 +14,7 @@ import { globalOptionsUsage, normalizeCobraFlags } from './cobra-flags';
 import { completionScript, parseShell } from './completion';
 import { runMerge } from './merge-command';
 import { runPackets } from './packets';
-import { formatTargets, parseListFormat, parseSortKey, sortTargets } from './list-format';
+import { DEFAULT_SORT_BY, formatTargets, parseListFormat, parseSortKey, sortTargets } from './list-format';
 import { resolveTarget } from './resolve-target';
 import type { TargetQuery } from './resolve-target';
 import { DEFAULT_HOST, tankFor } from './tank';
@@ -153,19 +153,17 @@ export function buildProgram(): Command {
     .alias('ps')
     .description('list capture targets: pods, containers, networks (none = all)')
     .argument('[kinds...]', 'pods, containers and/or networks (singular forms and first letters work too)')
-    .option('-o, --output <format>', 'json, yaml, wide, name, custom-columns=HEADER:PATH,... or jsonpath=TEMPLATE')
+    .option('-o, --output <format>', 'output format, as csharg\'s: json|yaml|wide|name|custom-columns=...|custom-columns-file=...|jsonpath=...|jsonpath-file=...')
     .option('--no-headers', 'no header line in table and custom-columns output')
-    .option('--sort-by <key>', 'name (then node), node, type, or a JSON path into the target JSON, e.g. .netns', 'name')
+    .option('--sort-by <key>', 'sort by this JSONPath template over each target (e.g. \'{.netns}\'; also name, node, type); empty: discovery order', DEFAULT_SORT_BY)
     .action(async (kinds: string[], flags: { output?: string; headers: boolean; sortBy: string }) => {
       const groups = parseGroups(kinds);
-      const format = parseListFormat(flags.output);
+      const format = parseListFormat(flags.output, { podsOnly: groups.size === 1 && groups.has('pods') });
       const sortKey = parseSortKey(flags.sortBy);
       const tank = tankFor(globals(program));
       const targets = sortTargets((await tank.targets()).filter((t) => groups.has(groupOf(t))), sortKey);
-      const text = formatTargets(targets, format, { headers: flags.headers });
-      // jsonpath prints exactly its template (add {"\n"} for line ends), as kubectl does.
-      if (typeof format === 'object' && format.kind === 'jsonpath') process.stdout.write(text);
-      else if (text) process.stdout.write(`${text}\n`);
+      // Exactly what csharg prints: tables and json end in a newline, jsonpath prints its template only.
+      process.stdout.write(formatTargets(targets, format, { headers: flags.headers }));
     });
 
   const captureCmd = addCaptureFlags(

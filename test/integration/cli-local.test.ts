@@ -59,23 +59,26 @@ test('csharg --local list in table, wide, name, yaml, custom-columns and jsonpat
   assert.ok(table.some((l) => new RegExp(`^${t1Name.replace(/[()]/g, '\\$&')}\\s+proc`).test(l)));
   assert.match((await out(['-o', 'wide'])).split('\n')[0]!, /^TARGET\s+TYPE\s+NODE\s+SERVICE$/);
   assert.ok((await out(['networks', '-o', 'name'])).split('\n').includes(t1Name));
-  assert.match(await out(['-o', 'yaml']), new RegExp(`- name: ${t1Name.replace(/[()]/g, '\\$&')}\\n  type: proc\\n  netns: ${t1.netns}\\n`));
+  // YAML as csharg writes it: keys sorted (name, netns, network-interfaces, …, type).
+  assert.match(await out(['-o', 'yaml']), new RegExp(`- name: ${t1Name.replace(/[()]/g, '\\$&')}\\n  netns: ${t1.netns}\\n  network-interfaces:\\n`));
 
   // custom-columns without headers, sorted by inode: the bed's inodes in ascending order.
   const rows = (await out(['-o', 'custom-columns=NETNS:.netns,NAME:.name,NIFS:.network-interfaces[*]', '--no-headers', '--sort-by', '.netns']))
-    .trim().split('\n').map((l) => l.split(/\s+/));
+    .trim().split('\n').map((l) => l.split(/\s+/, 2).concat(l.split(/\s+/).slice(2).join(' ')));
   const inodes = rows.map((r) => Number(r[0]));
   assert.deepEqual(inodes, [...inodes].sort((a, b) => a - b));
   const t1Row = rows.find((r) => r[1] === t1Name);
   assert.equal(Number(t1Row?.[0]), t1.netns);
-  assert.deepEqual(t1Row?.[2]?.split(',').sort(), t1.interfaces.filter((i) => i.up).map((i) => i.name).sort());
+  // Several values in a cell are joined by ", " (csharg's custom columns).
+  assert.deepEqual(t1Row?.[2]?.split(', ').sort(), t1.interfaces.filter((i) => i.up).map((i) => i.name).sort());
 
-  const lines = (await out(['-o', 'jsonpath={range .items[*]}{.name}={.netns}{"\\n"}{end}'])).split('\n');
+  // A jsonpath template starts from the list of targets, as csharg's.
+  const lines = (await out(['-o', 'jsonpath={range [*]}{.name}={.NetNS}{"\\n"}{end}'])).split('\n');
   for (const host of ['t1', 't2', 'empty']) {
     const ns = bedNamespace(bed, host);
     assert.ok(lines.some((l) => l.endsWith(`=${ns.netns}`) && l.includes(ns.name)), `${ns.name} missing from ${lines.join(' | ')}`);
   }
-  assert.equal((await out(['-o', 'jsonpath={.items[*].type}'])).split(' ').filter((x) => x === 'bindmount').length >= 1, true);
+  assert.equal((await out(['-o', 'jsonpath={[*].type}'])).split(' ').filter((x) => x === 'bindmount').length >= 1, true);
 });
 
 test('csharg --local capture --stop-after writes a pcapng with the datagrams the generator sent', async (t) => {
@@ -275,7 +278,7 @@ test('csharg errors: unknown target, bad filter, bad --host, unreachable service
   const both = await csharg(['--local', '--host', 'http://x', 'list']);
   assert.equal(both.code, 1);
   assert.match(both.stderr, /^Error: --local and --host exclude each other/m);
-  const badPath = await csharg(['--local', 'list', '-o', 'jsonpath={.items[0]']);
+  const badPath = await csharg(['--local', 'list', '-o', 'jsonpath={[0]']);
   assert.equal(badPath.code, 1);
-  assert.match(badPath.stderr, /^Error: bad JSON path "\{\.items\[0\]": "\{" at position 0 is never closed$/m);
+  assert.match(badPath.stderr, /^Error: bad JSON path "\{\[0\]": "\{" at position 0 is never closed$/m);
 });
