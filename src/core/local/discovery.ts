@@ -117,6 +117,7 @@ export async function scanNamespaces(options: LocalDiscoveryOptions = {}): Promi
   ]);
   const host = hostNetnsOf(processes, self.ino);
   const targets: Target[] = [];
+  const byPid = new Map(processes.map((p) => [p.pid, p]));
   for (const [netns, members] of groupByNetns(processes)) {
     const inNetns = containers.get(netns);
     if (inNetns && inNetns.length > 0) {
@@ -125,7 +126,11 @@ export async function scanNamespaces(options: LocalDiscoveryOptions = {}): Promi
       }
       continue;
     }
-    const leader = leaderOf(members);
+    // Among the namespace's leaders (lxkns's: a parent outside it, or unreadable), as Gostwire's
+    // rows are; the oldest process is one of them except when a child shares its parent's start
+    // tick and has the lower PID (after PIDs wrapped).
+    const leaders = members.filter((p) => byPid.get(p.ppid)?.netns !== p.netns);
+    const leader = leaderOf(leaders.length > 0 ? leaders : members);
     if (!leader) continue;
     targets.push({ name: `${leader.comm}(${leader.pid})`, type: 'proc', netns, prefix: '', pid: leader.pid, starttime: leader.starttime });
   }
