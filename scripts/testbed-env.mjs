@@ -30,7 +30,11 @@ function roleOf(short) {
   return 'target';
 }
 
-const names = existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.startsWith(`${prefix}-`)).sort() : [];
+// Only the bed's own namespaces: tests make short-lived ones of their own under the same prefix.
+const BED_HOSTS = new Set(['t1', 't2', 't3', 't4', 'hub', 'empty', 'svc1', 'svc2']);
+const names = existsSync('/run/netns')
+  ? readdirSync('/run/netns').filter((n) => n.startsWith(`${prefix}-`) && BED_HOSTS.has(n.slice(prefix.length + 1))).sort()
+  : [];
 const namespaces = names.map((name) => {
   const short = name.slice(prefix.length + 1);
   return {
