@@ -6,13 +6,21 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
+import { dumpcapCapturing } from '../support/processes';
 import { bedAddress, bedNamespace, requireBed, sendUdp, tsharkFields } from '../support/testbed';
 import type { BedEnv } from '../support/testbed';
-import { binDir, csharg, dumpcapsWith, shell } from '../unit/cli/csharg-process';
+import { binDir, csharg, dumpcapsWith, shell, until } from '../unit/cli/csharg-process';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-/** dumpcap needs a moment to start before the generator sends. */
-const DUMPCAP_START_MS = 1500;
+
+/**
+ * Waits until the command's dumpcaps (found by their filter) have their capture devices open: on a
+ * loaded machine the command can take seconds to start, and traffic sent before that would be
+ * missed. A bounded wait, not a speed test.
+ */
+async function captureStarted(marker: string, dumpcaps = 1): Promise<void> {
+  await until(() => dumpcapsWith(marker).filter(dumpcapCapturing).length >= dumpcaps, 60_000, `${dumpcaps} capturing dumpcap(s) with "${marker}"`);
+}
 
 function tempDir(t: TestContext): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'csharg-cli-'));
@@ -85,12 +93,12 @@ test('csharg --local capture --stop-after writes a pcapng with the datagrams the
   const bed = await requireBed(t);
   if (!bed) return;
   const file = path.join(tempDir(t), 'cap.pcapng');
-  const running = csharg(['--local', 'capture', t2Name(bed), '-i', 'eth0', '-f', 'udp port 23010', '--stop-after', '4s', '-w', file]);
-  await sleep(DUMPCAP_START_MS);
+  const running = csharg(['--local', 'capture', t2Name(bed), '-i', 'eth0', '-f', 'udp port 23010', '--stop-after', '10s', '-w', file]);
+  await captureStarted('udp port 23010');
   await sendUdp({ from: 't1', to: 't2', count: 100, rate: 200, size: 32, port: 23010 });
   const r = await running;
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /capture stopped \(after 4000 ms\): 100 packets/);
+  assert.match(r.stderr, /capture stopped \(after 10000 ms\): 100 packets/);
   const rows = await tsharkFields(file, ['ip.src', 'udp.dstport', 'frame.interface_name']);
   assert.equal(rows.length, 100, `expected the 100 datagrams, tshark read ${rows.length} packets`);
   assert.ok(rows.every((row) => row[0] === bedAddress(bed, 't1') && row[1] === '23010' && row[2] === 'eth0'));
@@ -102,7 +110,7 @@ test('csharg --local capture --count 20 writes exactly 20 packets; csharg packet
   if (!bed) return;
   const file = path.join(tempDir(t), 'count.pcapng');
   const running = csharg(['--local', 'capture', t2Name(bed), '-i', 'eth0', '-f', 'udp port 23011', '--count', '20', '-w', file]);
-  await sleep(DUMPCAP_START_MS);
+  await captureStarted('udp port 23011');
   // Bursts, so that packets after the 20th are in flight when the stop comes.
   await sendUdp({ from: 't1', to: 't2', count: 200, rate: 400, size: 8, port: 23011 });
   const r = await running;
@@ -123,7 +131,7 @@ test('csharg --local capture --max-bytes keeps whole blocks within the limit and
   if (!bed) return;
   const file = path.join(tempDir(t), 'max.pcapng');
   const running = csharg(['--local', 'capture', t2Name(bed), '-i', 'eth0', '-f', 'udp port 23012', '--max-bytes', '3000', '-q', '-w', file]);
-  await sleep(DUMPCAP_START_MS);
+  await captureStarted('udp port 23012');
   await sendUdp({ from: 't1', to: 't2', count: 200, rate: 400, size: 8, port: 23012 });
   const r = await running;
   assert.equal(r.code, 0, r.stderr);
@@ -139,15 +147,15 @@ test('csharg --local capture | head -c 1000 exits 0 while traffic flows, and its
   if (!bed) return;
   const bin = binDir();
   t.after(() => bin.cleanup());
-  const running = shell(`csharg --local capture '${t2Name(bed)}' -i eth0 -f 'udp port 23013' -q | head -c 1000 >/dev/null; exit \${PIPESTATUS[0]}`, { env: bin.env, killAfterMs: 30_000 });
-  await sleep(DUMPCAP_START_MS);
+  const running = shell(`csharg --local capture '${t2Name(bed)}' -i eth0 -f 'udp port 23013' -q | head -c 1000 >/dev/null; exit \${PIPESTATUS[0]}`, { env: bin.env, killAfterMs: 90_000 });
+  await captureStarted('udp port 23013');
   // Sends for about 5 s; the pipeline ends after the first few packets.
   const traffic = sendUdp({ from: 't1', to: 't2', count: 500, rate: 100, size: 64, port: 23013 });
   const r = await running;
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(dumpcapsWith('udp port 23013'), [], 'dumpcap still runs after csharg exited');
   await traffic;
-  t.diagnostic(`pipeline took ${r.ms} ms including ${DUMPCAP_START_MS} ms before traffic`);
+  t.diagnostic(`pipeline took ${r.ms} ms, start included`);
 });
 
 test('csharg --local capture exits 0 when the reader goes away while no packet flows', async (t) => {
@@ -171,7 +179,7 @@ test('csharg --local capture: SIGINT mid-capture leaves a complete file tshark r
   const file = path.join(tempDir(t), 'sigint.pcapng');
   let pid = 0;
   const running = csharg(['--local', 'capture', t2Name(bed), '-i', 'eth0', '-f', 'udp port 23015', '-w', file], { onSpawn: (p) => (pid = p) });
-  await sleep(DUMPCAP_START_MS);
+  await captureStarted('udp port 23015');
   await sendUdp({ from: 't1', to: 't2', count: 50, rate: 200, size: 16, port: 23015 });
   await sleep(300);
   process.kill(pid, 'SIGINT');
@@ -188,7 +196,7 @@ test('csharg --local capture --wireshark feeds wireshark -k -i - and stops when 
   if (!bed) return;
   const dir = tempDir(t);
   const seen = path.join(dir, 'wireshark-input');
-  // A stand-in Wireshark: records its arguments, reads 300 bytes, quits.
+  // A script in Wireshark's place (no display here): records its arguments, reads 300 bytes, quits.
   const bin = binDir({ wireshark: `#!/bin/sh\necho "$@" > '${seen}.args'\nhead -c 300 > '${seen}'\n` });
   t.after(() => bin.cleanup());
   const r = await csharg(['--local', 'capture', t2Name(bed), '-i', 'eth0', '-f', 'udp port 23016', '--wireshark'], { env: bin.env, killAfterMs: 30_000 });
@@ -211,15 +219,15 @@ test('csharg --local capture shows a live progress line on a terminal (script -q
   const file = path.join(tempDir(t), 'tty.pcapng');
   const bin = binDir();
   t.after(() => bin.cleanup());
-  const running = shell(`script -qfec "csharg --local capture '${t2Name(bed)}' -i eth0 -f 'udp port 23017' --stop-after 3s -w ${file}" /dev/null`, { env: bin.env });
-  await sleep(DUMPCAP_START_MS);
+  const running = shell(`script -qfec "csharg --local capture '${t2Name(bed)}' -i eth0 -f 'udp port 23017' --stop-after 8s -w ${file}" /dev/null`, { env: bin.env, killAfterMs: 90_000 });
+  await captureStarted('udp port 23017');
   await sendUdp({ from: 't1', to: 't2', count: 30, rate: 100, size: 16, port: 23017 });
   const r = await running;
   assert.equal(r.code, 0, r.stderr);
   const screen = r.stdout.toString();
   // \r and ESC [K (erase line) redraw the line in place.
   assert.match(screen, new RegExp(`\r${String.fromCharCode(27)}\\[K${/30 packets {2}[\d.]+ (B|KiB) {2}[\d.]+ (B|KiB)\/s {2}0:0\d/.source}`), 'progress line with packets, bytes, rate and elapsed time');
-  assert.match(screen, /capture stopped \(after 3000 ms\): 30 packets, [\d.]+ (B|KiB) in 3\.\d s/);
+  assert.match(screen, /capture stopped \(after 8000 ms\): 30 packets, [\d.]+ (B|KiB) in 8\.\d s/);
 });
 
 test('csharg --local merge captures two targets into one time-ordered pcapng with node/target/interface names', async (t) => {
@@ -228,12 +236,12 @@ test('csharg --local merge captures two targets into one time-ordered pcapng wit
   const t1 = bedNamespace(bed, 't1');
   const t1Name = `${t1.name}(${t1.keeperPid})`;
   const file = path.join(tempDir(t), 'merged.pcapng');
-  const running = csharg(['--local', 'merge', t1Name, t2Name(bed), '-i', 'eth0', '-f', 'udp port 23018', '--stop-after', '4s', '-w', file]);
-  await sleep(DUMPCAP_START_MS);
+  const running = csharg(['--local', 'merge', t1Name, t2Name(bed), '-i', 'eth0', '-f', 'udp port 23018', '--stop-after', '10s', '-w', file]);
+  await captureStarted('udp port 23018', 2);
   await sendUdp({ from: 't1', to: 't2', count: 40, rate: 100, size: 16, port: 23018 });
   const r = await running;
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /capture stopped \(after 4000 ms\): 80 packets/);
+  assert.match(r.stderr, /capture stopped \(after 10000 ms\): 80 packets/);
   // Every datagram twice: leaving t1's eth0 and arriving on t2's.
   const rows = await tsharkFields(file, ['frame.interface_name', 'frame.time_epoch']);
   assert.equal(rows.filter((row) => row[0]!.endsWith(`/${t1Name}/eth0`)).length, 40);

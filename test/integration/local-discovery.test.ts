@@ -70,7 +70,7 @@ test("this process's own namespace is listed too, as a process target", async (t
   assert.equal(new Set(inodes).size, inodes.length);
 });
 
-test('containers the Docker engine reports are named by it (a stand-in engine naming the t1 keeper)', async (t) => {
+test('containers the Docker engine reports are named by it (a fake Docker engine API naming the t1 keeper: no Docker daemon can run on these machines)', async (t) => {
   const bed = await requireBed(t);
   if (!bed) return;
   const t1 = bed.namespaces.find((n) => n.host === 't1')!;

@@ -1,5 +1,5 @@
 // Which dumpcap processes this test process started and still has (to prove none is left).
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { parseProcStat } from '../../src/core/local/proc-stat';
 
 /** PIDs of this process's children that run dumpcap. */
@@ -55,4 +55,27 @@ export async function processGone(pid: number, ms = 10_000): Promise<void> {
     if (Date.now() > deadline) throw new Error(`process ${pid} still runs after ${ms} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * Whether a dumpcap has its capture device open: one of its file descriptors is a packet socket
+ * of its network namespace (listed in /proc/PID/net/packet). From then on it captures; before, a
+ * datagram sent would be missed. A precise "capture running" signal for tests, where a fixed sleep
+ * is too short on a loaded machine.
+ */
+export function dumpcapCapturing(pid: number): boolean {
+  try {
+    const packetSockets = new Set(readFileSync(`/proc/${pid}/net/packet`, 'utf8').trim().split('\n').slice(1).map((line) => line.trim().split(/\s+/).at(-1)));
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m && packetSockets.has(m[1])) return true;
+      } catch {
+        // closed meanwhile
+      }
+    }
+  } catch {
+    // gone
+  }
+  return false;
 }

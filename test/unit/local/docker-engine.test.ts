@@ -1,4 +1,4 @@
-// The Docker engine client against a stand-in engine on a unix socket (the real one is absent here).
+// The Docker engine client against a fake engine API on a unix socket (no Docker daemon can run on these machines).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
