@@ -1,7 +1,7 @@
 // A TCP relay in front of a real service that records the head of every request a client sent: the
 // HTTP request line and headers (e.g. `Authorization`, `Clustershark-*`), which the real
 // Packetflix accepts but never echoes. Bytes pass through unchanged in both directions; it is a
-// window onto the wire, not a stand-in. Listens on 127.0.0.1 only.
+// window onto the wire in front of the real service, with no server logic of its own. Listens on 127.0.0.1 only.
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 
