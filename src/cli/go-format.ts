@@ -27,6 +27,11 @@ export class GoStruct {
     return this.fields.some((f) => f.json === name) || this.fields.some((f) => f.go === name);
   }
 
+  /** A field by its Go name only (Go templates). */
+  hasGoField(name: string): boolean {
+    return this.fields.some((f) => f.go === name);
+  }
+
   get(name: string): GoValue {
     return (this.fields.find((f) => f.json === name) ?? this.fields.find((f) => f.go === name))!.value;
   }

@@ -1,6 +1,6 @@
 // Output formats of `csharg list`, byte for byte as Siemens' csharg (Go, thediveo/klo) prints
 // them: table (default), wide, name, custom-columns=…, custom-columns-file=…, json, yaml,
-// jsonpath=…, jsonpath-file=…; and the order of the targets (--sort-by). Where csharg is wrong we
+// jsonpath=…, jsonpath-file=…, go-template=…, go-template-file=… (a subset, go-template.ts); and the order of the targets (--sort-by). Where csharg is wrong we
 // differ on purpose (docs/cli.md, "Differences from Siemens' csharg"): json, yaml and jsonpath
 // are printed sorted (csharg prints `{}` for every target unless --sort-by is empty), errors in a
 // template or sort key exit 1 (csharg prints nothing and exits 0), ties keep the default order.
@@ -11,6 +11,8 @@ import { customColumnCell, parseCustomColumns, parseCustomColumnsFile, scanLines
 import type { CustomColumn } from './custom-columns';
 import { goJsonEscape, goTarget, goV, goYamlList, naturalLess, tabwriter } from './go-format';
 import type { GoValue } from './go-format';
+import { parseGoTemplate, renderGoTemplate } from './go-template';
+import type { GoTemplate } from './go-template';
 import { parseRelaxedJsonPath } from './json-path';
 import { parseJsonPathTemplate, renderJsonPathTemplate, templateResults } from './jsonpath-template';
 import type { JsonPathTemplate } from './jsonpath-template';
@@ -28,7 +30,8 @@ export type ListFormat =
   | { kind: 'columns'; columns: CustomColumn[]; padding: number; hideHeaders?: boolean }
   | { kind: 'json' }
   | { kind: 'yaml' }
-  | { kind: 'jsonpath'; template: JsonPathTemplate };
+  | { kind: 'jsonpath'; template: JsonPathTemplate }
+  | { kind: 'go-template'; template: GoTemplate };
 
 export interface ListFormatContext {
   /** only pods are listed: the table and wide forms show csharg's POD columns */
@@ -48,7 +51,7 @@ function readText(file: string): string {
 }
 
 const EXPECTED =
-  "expected 'custom-columns', 'custom-columns-file', 'json', 'jsonpath', 'jsonpath-file', 'name', 'wide', or 'yaml' (csharg's 'go-template' and 'go-template-file' are not supported)";
+  "expected 'custom-columns', 'custom-columns-file', 'go-template', 'go-template-file', 'json', 'jsonpath', 'jsonpath-file', 'name', 'wide', or 'yaml'";
 
 export function parseListFormat(text: string | undefined, ctx: ListFormatContext = {}): ListFormat {
   const read = ctx.readFile ?? readText;
@@ -81,8 +84,10 @@ export function parseListFormat(text: string | undefined, ctx: ListFormatContext
       return { kind: 'jsonpath', template: parseJsonPathTemplate(first) };
     }
     case 'go-template':
+      // csharg: `-o go-template` without a template is the empty template.
+      return { kind: 'go-template', template: parseGoTemplate(arg ?? '') };
     case 'go-template-file':
-      throw new Error(`output format "${kind}" is not supported (Go templates are csharg's alone): use jsonpath=TEMPLATE`);
+      return { kind: 'go-template', template: parseGoTemplate(read(arg ?? '')) };
     default:
       throw new Error(`unexpected output format ${JSON.stringify(kind)}, ${EXPECTED}`);
   }
@@ -152,6 +157,8 @@ export function formatTargets(targets: readonly Target[], format: ListFormat, op
       return goYamlList(targets.map(targetObject));
     case 'jsonpath':
       return renderJsonPathTemplate(format.template, targets.map(goTarget));
+    case 'go-template':
+      return renderGoTemplate(format.template, targets.map(goTarget));
     case 'columns': {
       const rows: string[][] = [];
       if (opts.headers && !format.hideHeaders) rows.push(format.columns.map((c) => c.header));

@@ -102,6 +102,7 @@ async function tempFiles(t: TestContext): Promise<Record<string, string>> {
     jsonpath: '{range [*]}{.name}={.Pid}{"\\n"}{end}\nthis second line is ignored\n',
     empty: '',
     oneLine: 'ONLY\n',
+    goTemplate: '{{range .}}{{len .NetworkInterfaces}} {{print .StartTime .NodeName}}\n{{end}}',
   };
   for (const [name, text] of Object.entries(files)) {
     files[name] = path.join(dir, name);
@@ -155,6 +156,13 @@ function sameForms(f: Record<string, string>): string[][] {
     ['list', '-o', 'jsonpath={range [*]}{.*}{"\\n"}{end}', ...unsorted],
     ['list', '-o', `jsonpath-file=${f.jsonpath}`, ...unsorted],
     ['list', '-o', 'jsonpath='],
+    // Go templates (html/template: values HTML-escaped), which csharg can only use unsorted
+    ['list', '-o', 'go-template={{range .}}{{.Name}} {{.NetNS}} {{.NetworkInterfaces}} {{.Cluster}} {{.Pid}}{{"\\n"}}{{end}}', ...unsorted],
+    ['list', '-o', 'go-template={{- range . -}} {{ .Type }} {{- end }}', ...unsorted],
+    ['list', '-o', 'go-template={{range .}}{{if .Cluster}}x{{else}}{{printf "%s|%d|%v" .Name .Pid .Prefix}}{{end}}{{"\\n"}}{{end}}', ...unsorted],
+    ['list', '-o', `go-template-file=${f.goTemplate}`, ...unsorted],
+    ['list', '-o', 'go-template'],
+    ['list', '-o', 'go-template={{.Name}'],
     // custom columns: JSON keys and Go names, lists as Go prints them, <none> and <nil>
     ['list', '-o', 'custom-columns=N:.name,NIFS:.network-interfaces,I:.network-interfaces[*],P:.prefix,PID:.Pid,C:.cluster,X:.nope,NS:{.NetNS}'],
     ['list', '-o', 'custom-columns=N:{.name},S:{.StartTime},PORT:.captureport,CS:capture-service,NN:node-name,T:{type}'],
@@ -274,7 +282,7 @@ test('where csharg-go is wrong ours differs on purpose (docs/cli.md): json, yaml
   if (!ctx) return;
   const snap = await startDiscoverySnapshot(serviceUrl(ctx.bed, 'svc1'));
   t.after(() => snap.close());
-  const [goJson, goJsonUnsorted, goPids, ourJson, goYaml, ourYaml, ourYamlUnsorted, goNames, ourNames] = await round(snap, ctx.go, [
+  const [goJson, goJsonUnsorted, goPids, ourJson, goYaml, ourYaml, ourYamlUnsorted, goNames, ourNames, goTemplate, ourTemplate] = await round(snap, ctx.go, [
     ['go', ['list', '-o', 'json']],
     ['go', ['list', '-o', 'json', '--sort-by', '']],
     ['go', ['list', '-o', 'custom-columns=PID:.pid,NETNS:.netns', '--no-headers']],
@@ -284,6 +292,8 @@ test('where csharg-go is wrong ours differs on purpose (docs/cli.md): json, yaml
     ['ours', ['list', '-o', 'yaml', '--sort-by', '']],
     ['go', ['list', '-o', 'jsonpath={[*].name}']],
     ['ours', ['list', '-o', 'jsonpath={[*].name}']],
+    ['go', ['list', '-o', 'go-template={{range .}}{{.Name}}{{"\\n"}}{{end}}']],
+    ['ours', ['list', '-o', 'go-template={{range .}}{{.Name}}{{"\\n"}}{{end}}']],
   ]);
   type Obj = { name: string; pid?: number; netns: number };
   const objects = JSON.parse(goJsonUnsorted!.stdout.toString()) as Obj[];
@@ -306,6 +316,10 @@ test('where csharg-go is wrong ours differs on purpose (docs/cli.md): json, yaml
   const byName = new Map(objects.map((o, i) => [o.name, unsortedItems[i]!]));
   assert.equal(ourYaml!.stdout.toString(), expected.map((o) => byName.get(o.name)).join(''));
   assert.equal(ourNames!.stdout.toString(), expected.map((o) => o.name).join(' '));
+  // Go templates: csharg prints nothing (as for jsonpath), ours the names in order, HTML-escaped.
+  assert.equal(goTemplate!.stdout.length, 0);
+  const html = (x: string): string => x.replace(/[&'<>"+]/g, (c) => `&${({ '&': 'amp', "'": '#39', '<': 'lt', '>': 'gt', '"': '#34', '+': '#43' } as Record<string, string>)[c]!};`);
+  assert.equal(ourTemplate!.stdout.toString(), expected.map((o) => `${html(o.name)}\n`).join(''));
 });
 
 test('where csharg-go is wrong ours differs on purpose (docs/cli.md): errors exit 1 with a reason, out-of-range cells, first letters, ties, bare sort paths', async (t) => {
@@ -324,13 +338,14 @@ test('where csharg-go is wrong ours differs on purpose (docs/cli.md): errors exi
     ['list', '--sort-by', '{.nope}'],
     ['list', '--sort-by', '{.Name'],
     ['list', '--sort-by', '{.network-interfaces[0]}'],
+    ['list', '-o', 'go-template={{range .}}{{.Nope}}{{end}}', '--sort-by', ''],
   ]) {
     const [go, ours] = await round(snap, ctx.go, [['go', args], ['ours', args]]);
     assert.equal(go!.stdout.length, 0, JSON.stringify(args));
     assert.equal(go!.code, 0, `csharg-go swallows the error of ${JSON.stringify(args)}`);
     assert.equal(ours!.stdout.length, 0);
     assert.equal(ours!.code, 1);
-    assert.match(ours!.stderr, /^Error: bad JSON path .*(not found|out of bounds|never closed)/m);
+    assert.match(ours!.stderr, /^Error: (bad JSON path .*(not found|out of bounds|never closed)|go-template: can't evaluate field Nope)/m);
   }
 
   // client-go stops at the first empty list under [*] and drops everything after it.

@@ -110,6 +110,17 @@ test('csharg-go: jsonpath from csharg\'s root, the list: {[*].name}, {range [*]}
   assert.equal(list('jsonpath-file=/jp', { podsOnly: true, files: { '/jp': '{[*].name}\n{ignored}\n' } }), 'kube-system/coredns');
 });
 
+test('csharg-go: go-template over the list with Go field names, values HTML-escaped as html/template does', () => {
+  assert.equal(
+    list('go-template={{range .}}{{.Name}} {{.NetNS}} {{.NetworkInterfaces}} {{.Cluster}} {{.Pid}}{{"\\n"}}{{end}}', { sortBy: '' }).split('\n').slice(0, 6).join('\n'),
+    'web-10 4026532310 [eth0 lo] &lt;nil&gt; 4210\nweb-9 4026532309 [lo] &lt;nil&gt; 4209\nkube-system/coredns 4026532200 [eth0] {kind abc} 0\n/run/netns/x: y 4026532100 [] &lt;nil&gt; 0\nyes 4026532101 [] &lt;nil&gt; 7\n#1 &lt;&amp;&gt; 4026532102 [lo] &lt;nil&gt; 8',
+  );
+  assert.equal(list('go-template={{- range . -}} {{ .Type }} {{- end }}', { podsOnly: true }), 'pod');
+  assert.equal(list('go-template={{range $i, $t := .}}{{$i}}:{{if $t.Cluster}}{{$t.Cluster.UID}}{{else}}-{{end}} {{end}}', { sortBy: '' }), '0:- 1:- 2:abc 3:- 4:- 5:- 6:- 7:- 8:- 9:- ');
+  assert.equal(list('go-template', {}), '');
+  assert.throws(() => list('go-template={{range .}}{{.name}}{{end}}'), /can't evaluate field name/);
+});
+
 test('JSON paths: JSON keys and Go field names, indexes (negative too), wildcards, root; strict errors as client-go\'s', () => {
   const web = goTarget(targets[0]!);
   for (const [json, go] of [['name', 'Name'], ['netns', 'NetNS'], ['network-interfaces', 'NetworkInterfaces'], ['pid', 'Pid'], ['starttime', 'StartTime'], ['node-name', 'NodeName']]) {
@@ -155,7 +166,7 @@ test('-o errors: csharg\'s messages where it has them', () => {
   assert.throws(() => parseListFormat('custom-columns'), /missing custom columns specification/);
   assert.throws(() => parseListFormat('custom-columns=A'), /unexpected custom-columns spec: A, expected <header>:<json-path-expr>/);
   assert.throws(() => parseListFormat('jsonpath'), /missing JSONPath expression/);
-  assert.throws(() => parseListFormat('go-template={{.}}'), /not supported/);
+  assert.throws(() => parseListFormat('go-template={{.Name}'), /unclosed action/);
   assert.throws(() => parseListFormat('jsonpath-file=/x', { readFile: () => '' }), /missing JSONPath expression in "\/x"/);
   assert.throws(() => parseListFormat('custom-columns-file=/x', { readFile: () => 'A B\n' }), /missing the JSON expressions line/);
   assert.throws(() => parseListFormat('custom-columns-file=/x', { readFile: () => 'A B\n.a\n' }), /number of column headers \(2\) does not match number of JSON expressions \(1\)/);
