@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 
-const [stateDir, prefix, packetflixVersion, gostwireVersion, cshargGoVersion, cshargGoPath] = process.argv.slice(2);
+const [stateDir, prefix, packetflixVersion, gostwireVersion, cshargGoVersion, cshargGoPath, nginxBase, nginxToken] = process.argv.slice(2);
 
 function readPid(file) {
   try {
@@ -79,6 +79,22 @@ const hosts = await Promise.all(namespaces
     };
   }));
 
+// nginx in front of svc1's Packetflix (TLS from the bed's CA, a bearer token, a prefix, and a
+// location that drops the query string). Null when it does not run.
+const nginxPid = readPid(`${stateDir}/nginx.pid`);
+const nginx = nginxPid && nginxBase
+  ? {
+    pid: nginxPid,
+    upstream: hosts.find((h) => h.name === 'svc1')?.url ?? null,
+    url: `${nginxBase}/edgeshark`,
+    noQueryUrl: `${nginxBase}/noquery`,
+    wrongPrefixUrl: `${nginxBase}/wrong-prefix`,
+    token: nginxToken,
+    caFile: `${stateDir}/nginx/ca.pem`,
+    config: `${stateDir}/nginx/nginx.conf`,
+  }
+  : null;
+
 const env = {
   stateDir,
   services: {
@@ -90,6 +106,7 @@ const env = {
     // Siemens' own csharg, the reference client the differential tests run beside ours.
     cshargGo: { version: cshargGoVersion, path: existsSync(cshargGoPath) ? cshargGoPath : null },
   },
+  nginx,
   namespaces,
 };
 process.stdout.write(`${JSON.stringify(env, null, 2)}\n`);

@@ -45,6 +45,24 @@ export interface BedServiceHost {
   gostwireReports: string | null;
 }
 
+/** nginx in front of svc1's real Packetflix (TLS from the bed's CA, a bearer token, a prefix). */
+export interface BedNginx {
+  pid: number;
+  /** svc1's Packetflix, which nginx forwards to */
+  upstream: string | null;
+  /** `https://ADDR:PORT/edgeshark`: the service under a prefix */
+  url: string;
+  /** `https://ADDR:PORT/noquery`: forwards without the query string (as the Kubernetes API-server proxy does) */
+  noQueryUrl: string;
+  /** a prefix nginx does not serve (404) */
+  wrongPrefixUrl: string;
+  /** the bearer token nginx wants (`Authorization: Bearer TOKEN`; else 401) */
+  token: string;
+  /** the bed's CA (PEM) that signed nginx's certificate */
+  caFile: string;
+  config: string;
+}
+
 export interface BedEnv {
   stateDir: string;
   services: {
@@ -56,6 +74,8 @@ export interface BedEnv {
     /** Siemens' csharg (the reference client), built with the services */
     cshargGo: { version: string; path: string | null };
   };
+  /** null when nginx does not run (absent in envs from before issue 14) */
+  nginx?: BedNginx | null;
   namespaces: BedNamespace[];
 }
 
@@ -99,6 +119,17 @@ export async function requireServices(t: TestContext): Promise<BedEnv | undefine
   if (!bed) return undefined;
   if (bed.services.available) return bed;
   const why = `the real Edgeshark services are not running: ${bed.services.reason ?? 'not started'} (scripts/edgeshark-testbed.sh up)`;
+  if (isCI) throw new Error(`test bed prerequisite missing (CI=true never skips): ${why}`);
+  t.skip(why);
+  return undefined;
+}
+
+/** The bed's nginx in front of svc1's real services; skipped outside CI, failed in CI when it does not run. */
+export async function requireNginx(t: TestContext): Promise<{ bed: BedEnv; nginx: BedNginx } | undefined> {
+  const bed = await requireServices(t);
+  if (!bed) return undefined;
+  if (bed.nginx) return { bed, nginx: bed.nginx };
+  const why = 'the test bed\'s nginx does not run (scripts/edgeshark-testbed.sh up starts it; Debian package nginx)';
   if (isCI) throw new Error(`test bed prerequisite missing (CI=true never skips): ${why}`);
   t.skip(why);
   return undefined;
