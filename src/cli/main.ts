@@ -249,9 +249,10 @@ export function buildProgram(): Command {
 
   program
     .command('version')
-    .description('print the version')
+    .description('print the version (with the capture sources it has)')
     .action(() => {
-      process.stdout.write(`csharg ${SEMVER}\n`);
+      // csharg's own line, so that scripts reading it keep working; our sources instead of its clients.
+      process.stdout.write(`csharg version ${SEMVER} (capture service clients: host, local)\n`);
     });
 
   return program;

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { normalizeCobraFlags, parseCobraBool } from '../../../src/cli/cobra-flags';
 import { buildProgram } from '../../../src/cli/main';
 import { csharg } from './csharg-process';
+import { SEMVER } from '../../../src/core/version';
 
 const ARGV0 = ['node', 'csharg'];
 
@@ -146,4 +147,12 @@ test('usage errors print as every other error, Error: MESSAGE, and exit 1 (also 
     assert.ok(r.stderr.startsWith(message), r.stderr);
     assert.equal(r.stdout.length, 0);
   }
+});
+
+test('csharg version prints csharg\'s line (csharg version X (capture service clients: …)) with our version', async () => {
+  const r = await csharg(['version']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.toString(), `csharg version ${SEMVER} (capture service clients: host, local)\n`);
+  // The shape of Siemens' csharg v1.0.2's own line, which scripts may parse.
+  assert.match(r.stdout.toString(), /^csharg version \S+ \(capture service clients: [a-z, ]+\)\n$/);
 });
