@@ -7,7 +7,7 @@ import { CaptureRun } from './capture-run';
 import { captureSettings } from './capture-settings';
 import type { CaptureSettings } from './capture-settings';
 import { isEdgesharkHostNode } from './host-node';
-import { asError, errorStatus, rejectConfiguration } from './error-status';
+import { errorStatus, errorText, failMessage, rejectConfiguration } from './error-status';
 import { messageTarget, withProcessName } from './message-target';
 import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './node-red-api';
 
@@ -70,8 +70,8 @@ export = function register(RED: NodeAPI): void {
         if (err) {
           node.status(errorStatus(err));
           // The message to Catch nodes: the one that started the capture, or a new one naming the target.
-          if (done) done(err);
-          else node.error(err, { topic: current.label, target: { name: target.name, type: target.type } });
+          if (done) done(errorText(err));
+          else node.error(errorText(err), { topic: current.label, target: { name: target.name, type: target.type } });
           return;
         }
         if (!closing) node.status({ fill: 'grey', shape: 'ring', text: RED._('edgeshark-capture.status.stopped', { total: current.totals.packets }) });
@@ -100,10 +100,7 @@ export = function register(RED: NodeAPI): void {
         node.warn(RED._('edgeshark-capture.errors.already-running'));
         return done();
       }
-      startFrom(msg, send, done).catch((err: unknown) => {
-        node.status(errorStatus(err));
-        done(asError(err));
-      });
+      startFrom(msg, send, done).catch((err: unknown) => failMessage(node, err, done));
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
@@ -126,7 +123,7 @@ export = function register(RED: NodeAPI): void {
         if (closing) return;
         startFrom(undefined, (msg) => node.send(msg as NodeMessage), undefined).catch((err: unknown) => {
           node.status(errorStatus(err));
-          node.error(err, { topic: settings.target?.name ?? '' });
+          node.error(errorText(err), { topic: settings.target?.name ?? '' });
         });
       });
     } else {

@@ -6,7 +6,7 @@
 // capture node's picker (permission `edgeshark-host.read`); `?refresh=1` forgets the cache first.
 import { DEFAULT_SERVICE_TIMEOUT_MS } from '../core/capture-socket';
 import type { SharkTank } from '../core/shark-tank';
-import { asError, errorText } from './error-status';
+import { errorText } from './error-status';
 import { isTlsConfigNode, tankFor, timeoutMsOf, tlsFromConfigNode } from './host-settings';
 import type { HostSettings } from './host-settings';
 import { isEdgesharkHostNode } from './host-node';
@@ -57,7 +57,7 @@ export = function register(RED: NodeAPI): void {
     try {
       settings = settingsOf(RED, node, def);
     } catch (err) {
-      settingsError = asError(err);
+      settingsError = err instanceof Error ? err : new Error(String(err));
       node.error(errorText(err));
     }
     let tank: SharkTank | undefined;

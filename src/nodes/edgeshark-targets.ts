@@ -1,7 +1,7 @@
 // The edgeshark-targets node: the host's capture targets, on input or every N seconds, filtered by
 // kind and by a name pattern. Each target can go straight into a capture node's msg.target.
 import type { Target } from '../core/target';
-import { asError, errorStatus, rejectConfiguration } from './error-status';
+import { asError, errorStatus, errorText, rejectConfiguration } from './error-status';
 import { isEdgesharkHostNode } from './host-node';
 import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './node-red-api';
 import { TARGET_KINDS, kindOf, targetLabel } from './target-kind';
@@ -65,7 +65,7 @@ export = function register(RED: NodeAPI): void {
       const timer = setInterval(() => {
         list({}, (m) => node.send(m as NodeMessage)).catch((err: unknown) => {
           node.status(errorStatus(err));
-          node.error(err, {});
+          node.error(errorText(err), {});
         });
       }, intervalMs);
       node.on('close', (_removed: boolean, done: () => void) => {

@@ -29,7 +29,8 @@ export interface NodeStatus {
 }
 
 export type SendFunction = (msg: NodeMessage | (NodeMessage | null)[] | null) => void;
-export type DoneFunction = (err?: Error) => void;
+/** done() of a message; a failure as text (Catch nodes read it as msg.error.message, the debug sidebar shows it as text). */
+export type DoneFunction = (err?: Error | string) => void;
 
 /** The runtime node object a constructor receives as `this` after `RED.nodes.createNode`. */
 export interface RuntimeNode {

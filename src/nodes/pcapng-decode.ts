@@ -39,7 +39,7 @@ export = function register(RED: NodeAPI): void {
           // one packet in, one packet out; a batch or chunk as a batch or packet by packet
           if (PacketIntake.isSingle(msg.payload)) send({ ...msg, payload: packets[0] });
           else if (output === 'batches') send({ ...msg, payload: packets });
-          else for (const payload of packets) send({ topic: msg.topic, payload });
+          else for (const payload of packets) send({ topic: msg.topic, payload, ...(msg.replay !== undefined ? { replay: msg.replay } : {}) });
         }
         node.status({ fill: 'green', shape: 'dot', text: RED._('pcapng-decode.status.decoded', { count: decoded }) });
         done();

@@ -55,7 +55,8 @@ export = function register(RED: NodeAPI): void {
         subscription: replayPcapng(file, { speed }).subscribe({
           next: (packet) => {
             count++;
-            send({ topic: file, payload: packetPayload(packet) });
+            // msg.replay: these packets are not live (packet-stats keeps to packet time for them)
+            send({ topic: file, payload: packetPayload(packet), replay: { file } });
           },
           error: (err: unknown) => {
             running = undefined;

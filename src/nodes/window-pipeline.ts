@@ -34,6 +34,12 @@ export class WindowPipeline<R> {
     this.#idle = setTimeout(() => this.flush(), this.idleMs);
   }
 
+  /** No flush on a pause: someone else closes the windows on time (packet-stats on a live capture). */
+  cancelIdle(): void {
+    if (this.#idle !== undefined) clearTimeout(this.#idle);
+    this.#idle = undefined;
+  }
+
   /** Completes the pipeline: the open window is emitted. */
   flush(): void {
     const subject = this.#subject;
