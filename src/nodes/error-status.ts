@@ -126,11 +126,8 @@ export function describeError(err: unknown): ErrorReport {
   if (err instanceof CaptureFailedError || err instanceof CaptureHandshakeError || err instanceof CaptureConnectionLostError || err instanceof CaptureProtocolError || err instanceof CaptureWriterError) {
     ({ where, detail } = captureParts(err.context, message));
   } else if (err instanceof DiscoveryError) {
-    const prefix = `discovery at ${err.url} failed: `;
-    if (message.startsWith(prefix)) {
-      detail = message.slice(prefix.length);
-      where = `discovery at ${err.url}`;
-    }
+    // kept whole ("discovery at URL failed: …" names what was asked), after the short reason
+    detail = message;
   } else if (err instanceof DumpcapFailedError) {
     const prefix = `capture of ${err.target} failed: `;
     if (message.startsWith(prefix)) {

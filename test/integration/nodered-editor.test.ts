@@ -27,6 +27,8 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 const PORT_BAD_FILTER = 49001;
 const PORT_CAPTURE = 49002;
 const PORT_STATS = 49003;
+/** nothing listens here (helper H9's range): a host that refuses connections */
+const PORT_NOBODY = 49004;
 
 const TYPES = ['edgeshark-host', 'edgeshark-capture', 'edgeshark-targets', 'pcapng-decode', 'packet-filter', 'packet-stats', 'packet-alert', 'pcapng-write', 'pcapng-replay'];
 
@@ -63,6 +65,14 @@ const HELP_REPORT = String.raw`function (type) {
     rawLines: blocks.filter(function (s) { return /^:/.test(s) || /\)\s:\s/.test(s) || /(^|\s):\s\S.*\s:\s/.test(s); }),
     backticks: blocks.filter(function (s) { return s.indexOf('${'`'}') >= 0; })
   };
+}`;
+
+/** Replaces a node's help source in the page; returns the one it had. */
+const SWAP_HELP = String.raw`function (type, markdown) {
+  var script = document.querySelector('script[data-help-name="' + type + '"]');
+  var before = script.innerHTML;
+  script.innerHTML = markdown;
+  return before;
 }`;
 
 /** An open edit dialog: its inputs without a label, its i18n keys the catalogs lack, keys shown as text. */
@@ -155,6 +165,33 @@ describe('Node-RED editor: what a new user meets (real Node-RED 4.1, real Chromi
     });
   }
 
+  it('the help check catches what the issue saw: rows of the old help, put in for one showing', async () => {
+    // Rows as this package shipped them before: a colon inside a code span of the text, a URL,
+    // and a Details row without a type. Shown through the same sidebar, then the real help is back.
+    const OLD_ROWS = [
+      '### Inputs',
+      '',
+      ': target (object | string) : optional: the target, a `packetflix:ws://…/capture?container=…&nif=a/b` link.',
+      ': URL (string) : the Packetflix service, e.g. `http://edge-host:5001`; a path is kept as the base path.',
+      '',
+      '### Details',
+      '',
+      ': Protocols : `arp`, `ipv4`, `tcp` — at any layer.',
+    ].join('\n');
+    const original = await page.evaluate<string>(`(${SWAP_HELP})('packet-filter', ${JSON.stringify(OLD_ROWS)})`);
+    try {
+      await page.evaluate((t) => (globalThis as unknown as { RED: RedApi }).RED.sidebar.help.show(t, true), 'pcapng-decode');
+      await page.evaluate((t) => (globalThis as unknown as { RED: RedApi }).RED.sidebar.help.show(t, true), 'packet-filter');
+      await page.waitForSelector('.red-ui-help-title', { timeout: 10_000 });
+      const report = await page.evaluate<HelpReport>(`(${HELP_REPORT})('packet-filter')`);
+      await shot('old-help');
+      assert.ok(report.rawLines.length > 0 || report.backticks.length > 0, `raw markup found: ${JSON.stringify(report)}`);
+      assert.notEqual(report.rows, report.sourceRows, 'rows missing');
+    } finally {
+      await page.evaluate(`(${SWAP_HELP})('packet-filter', ${JSON.stringify(original)})`);
+    }
+  });
+
   for (const type of TYPES) {
     it(`${type}: the edit dialog labels every input and finds every text`, async () => {
       const id = `h9${type.replace(/-/g, '')}`;
@@ -187,7 +224,7 @@ describe('Node-RED editor: what a new user meets (real Node-RED 4.1, real Chromi
     });
   }
 
-  it('a bad capture filter at the real Packetflix: status "invalid capture filter", the debug sidebar the whole message as text, reason first', async (t) => {
+  it('a bad capture filter at the real Packetflix and an unreachable host: the status the short reason, the debug sidebar the whole message as text, reason first', async (t) => {
     bed = await requireServices(t);
     if (!bed) return;
     const logged: { id: string; msg: string; format?: string; level?: number }[] = [];
@@ -199,6 +236,8 @@ describe('Node-RED editor: what a new user meets (real Node-RED 4.1, real Chromi
     await deploy([
       { id: 'h9svc1', type: 'edgeshark-host', source: 'url', url: serviceUrl(bed, 'svc1'), timeout: 30 },
       { id: capId, type: 'edgeshark-capture', host: 'h9svc1', target: JSON.stringify({ name: `${t2.name}(${t2.keeperPid})`, type: 'proc' }), targetLabel: `${t2.name}(${t2.keeperPid})`, filter, interfaces: ['eth0'], start: 'deploy', output: 'packets', x: 200, y: 100, wires: [] },
+      { id: 'h9nobody', type: 'edgeshark-host', source: 'url', url: `http://127.0.0.1:${PORT_NOBODY}`, timeout: 30 },
+      { id: 'h9unreachable', type: 'edgeshark-capture', host: 'h9nobody', target: JSON.stringify({ name: `${t2.name}(${t2.keeperPid})`, type: 'proc' }), targetLabel: 'unreachable', start: 'deploy', output: 'packets', x: 200, y: 180, wires: [] },
     ]);
     await page.evaluate(() => (globalThis as unknown as { RED: RedApi }).RED.sidebar.show('debug'));
     const status = await statusOf(capId, (s) => s !== '' && !/connecting/.test(s), 60_000);
@@ -215,6 +254,12 @@ describe('Node-RED editor: what a new user meets (real Node-RED 4.1, real Chromi
     assert.ok(fromNode.msg.startsWith(`Invalid capture filter "${filter}" for interface 'eth0'. — capture of proc "${t2.name}(${t2.keeperPid})"`), fromNode.msg);
     assert.ok(fromNode.msg.includes(serviceUrl(bed, 'svc1').replace(/^http/, 'ws')), `the service: ${fromNode.msg}`);
     assert.match(fromNode.msg, /\[CAPTURE_FAILED\]$/, 'the code last');
+
+    // a host nobody answers at: the capture first asks its discovery for the target, refused
+    assert.equal(await statusOf('h9unreachable', (s) => s !== '' && !/connecting/.test(s), 60_000), 'host unreachable (connection refused)');
+    const refused = await until('the unreachable host\'s error', () => logged.find((d) => d.id === 'h9unreachable' && d.level === 20), 30_000);
+    assert.ok(refused.msg.startsWith(`host unreachable (connection refused): discovery at http://127.0.0.1:${PORT_NOBODY}/discover/mobyshark failed: `), refused.msg);
+    assert.match(refused.msg, /ECONNREFUSED.*\[DISCOVERY_FAILED\]$/);
   });
 
   it('a live capture on this machine: "N packets" in the status; packet-stats closes windows on time when the traffic stops (0 pps)', async (t) => {

@@ -70,8 +70,8 @@ test('unreachable hosts: refused, timed out, TLS', () => {
   check(new CaptureHandshakeError(ctx, undefined, '', 'cannot open the capture WebSocket: self-signed certificate', { cause: tls }), 'TLS error (certificate)', 'TLS error (certificate): ');
   const url = 'http://198.18.255.2:5001/discover/mobyshark';
   check(new DiscoveryError(url, undefined, '', 'connect ECONNREFUSED 198.18.255.2:5001', { cause: refused }),
-    'host unreachable (connection refused)', `host unreachable (connection refused): connect ECONNREFUSED 198.18.255.2:5001 — discovery at ${url} [DISCOVERY_FAILED]`);
-  check(new DiscoveryError(url, 401, '', 'HTTP 401 Unauthorized'), 'discovery unauthorized (HTTP 401)', `discovery unauthorized (HTTP 401): HTTP 401 Unauthorized — discovery at ${url}`);
+    'host unreachable (connection refused)', `host unreachable (connection refused): discovery at ${url} failed: connect ECONNREFUSED 198.18.255.2:5001 [DISCOVERY_FAILED]`);
+  check(new DiscoveryError(url, 401, '', 'HTTP 401 Unauthorized'), 'discovery unauthorized (HTTP 401)', `discovery unauthorized (HTTP 401): discovery at ${url} failed: HTTP 401 Unauthorized`);
   check(new DiscoveryError(url, 502, '', 'HTTP 502 Bad Gateway'), 'discovery service unavailable (HTTP 502)', 'discovery service unavailable (HTTP 502): ');
 });
 
