@@ -1,7 +1,7 @@
 // `csharg capture`: one target's live capture into a file, stdout or Wireshark, until the server
 // completes it, a stop condition is met (--stop-after, --count, --max-bytes), a signal arrives,
 // or the reader of the output goes away.
-import { createWriteStream, openSync } from 'node:fs';
+import { createWriteStream, fstatSync, openSync, statSync, unlinkSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { CaptureWriterError } from '../core/capture-errors';
 import type { CaptureEnd, CaptureHandlers, CaptureSession } from '../core/capture-source';
@@ -44,6 +44,21 @@ interface Output {
   /** the output is a pipe to a reader that may go away (stdout, Wireshark) */
   readerMayGo: boolean;
   close(): Promise<void>;
+  /** after close(): removes the output file when it is (still) the regular file this command created */
+  discard?(): void;
+}
+
+/**
+ * `capture` without `-w` writes pcapng to stdout; at a terminal that is binary garbage, so the
+ * command refuses it before anything is sent, as dumpcap and tshark never write a capture to a
+ * terminal unasked (dumpcap writes a temporary file, tshark prints packet summaries). An explicit
+ * `-w -` is obeyed, as it is by both of them.
+ */
+export function refuseTerminalOutput(write: string | undefined, wireshark: boolean, isTTY: boolean = process.stdout.isTTY === true): void {
+  if (write !== undefined || wireshark || !isTTY) return;
+  throw new Error(
+    'not writing a binary pcapng capture to a terminal: write a file (-w FILE), pipe it (| tshark -r -, > FILE), feed Wireshark (--wireshark), or give -w - to write to the terminal anyway',
+  );
 }
 
 function openOutput(opts: CaptureCommandOptions, wireshark: WiresharkSink | undefined): Output {
@@ -61,8 +76,25 @@ function openOutput(opts: CaptureCommandOptions, wireshark: WiresharkSink | unde
   } catch (err) {
     throw new Error(`cannot create packet capture file: ${(err as Error).message}`);
   }
-  const file = createWriteStream(opts.write, { fd });
-  return { stream: file, readerMayGo: false, close: () => new Promise<void>((resolve) => file.end(resolve)) };
+  // Only a regular file is ever removed again (never /dev/null, a FIFO or a device), and only
+  // while the name still refers to the very file opened here.
+  const created = fstatSync(fd);
+  const path = opts.write;
+  const file = createWriteStream(path, { fd });
+  const discard = (): void => {
+    try {
+      const now = statSync(path);
+      if (now.isFile() && now.ino === created.ino && now.dev === created.dev) unlinkSync(path);
+    } catch {
+      // gone already, or not ours to remove
+    }
+  };
+  return {
+    stream: file,
+    readerMayGo: false,
+    close: () => new Promise<void>((resolve) => file.end(resolve)),
+    ...(created.isFile() ? { discard } : {}),
+  };
 }
 
 /** A writer failure that only means the reader went away (EPIPE, or the pipe closed on us). */
@@ -184,14 +216,19 @@ export async function runCapture(tank: SharkTank, target: Target, opts: CaptureC
   const gone = end.kind === 'error' && out.readerMayGo && isReaderGone(end.error);
   if (gone) stopCondition ??= 'the reader of the output went away';
   const outcome: CaptureOutcome = { end, bytes, packets, ...(stopCondition !== undefined ? { stopCondition } : {}) };
-  if (failure) {
+  // A capture that failed before its first packet leaves no file behind (it would hold headers
+  // at most); one that failed later keeps what it got.
+  const noPacket = bytes === 0 || (cutter !== undefined && packets === 0);
+  const failed = (error: Error): Error => {
     progress.finish('failed');
-    throw failure;
-  }
-  if (end.kind === 'error' && !gone && !readerGone) {
-    progress.finish('failed');
-    throw end.error;
-  }
+    if (noPacket && out.discard) {
+      out.discard();
+      debug(`removed ${opts.write}: the capture failed before its first packet`);
+    }
+    return error;
+  };
+  if (failure) throw failed(failure);
+  if (end.kind === 'error' && !gone && !readerGone) throw failed(end.error);
   progress.finish(end.kind === 'completed' ? 'completed' : `stopped (${stopCondition ?? 'by the client'})`);
   return outcome;
 }

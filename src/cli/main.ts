@@ -9,7 +9,7 @@ import type { SharkTank } from '../core/shark-tank';
 import type { CaptureOptions, Target } from '../core/target';
 import { followingTank } from '../rx/follow';
 import type { FollowOptions } from '../rx/follow';
-import { runCapture } from './capture-command';
+import { refuseTerminalOutput, runCapture } from './capture-command';
 import { globalOptionsUsage, normalizeCobraFlags } from './cobra-flags';
 import { completionScript, parseShell } from './completion';
 import { runMerge } from './merge-command';
@@ -39,7 +39,8 @@ interface CaptureFlags {
   interface?: string[];
   filter?: string;
   avoidPromiscuous?: boolean;
-  write: string;
+  /** undefined: stdout, but not to a terminal */
+  write?: string;
   stopAfter?: number;
   maxBytes?: number;
   count?: number;
@@ -55,7 +56,7 @@ function addCaptureFlags(cmd: Command): Command {
     .option('-i, --interface <name>', 'interface to capture (repeatable; default: all of the target\'s)', (v: string, prev: string[] = []) => [...prev, v])
     .option('-f, --filter <expr>', 'capture filter in pcap-filter syntax')
     .option('-p, --avoid-promiscuous', 'ask for no promiscuous mode')
-    .option('-w, --write <file>', 'write the pcapng stream to FILE, - for stdout', '-')
+    .option('-w, --write <file>', 'write the pcapng stream to FILE, - for stdout (default: stdout, unless it is a terminal)')
     .option('--stop-after <duration>', 'stop gracefully after a duration, e.g. 10s, 1m30s', durationArg)
     .option('--max-bytes <n>', 'stop gracefully before the file exceeds N bytes (cut at a block boundary)', countArg)
     .option('-c, --count <n>', 'stop gracefully after exactly N packets', countArg)
@@ -103,7 +104,8 @@ function followOptions(flags: CaptureFlags): FollowOptions {
 
 async function capture(program: Command, query: TargetQuery, flags: CaptureFlags): Promise<void> {
   const global = globals(program);
-  if (flags.wireshark && flags.write !== '-') throw new Error('--wireshark and -w exclude each other: Wireshark reads the capture');
+  if (flags.wireshark && flags.write !== undefined && flags.write !== '-') throw new Error('--wireshark and -w exclude each other: Wireshark reads the capture');
+  refuseTerminalOutput(flags.write, flags.wireshark === true);
   let tank: SharkTank;
   let target: Target;
   let linked: CaptureOptions = {};
@@ -111,7 +113,10 @@ async function capture(program: Command, query: TargetQuery, flags: CaptureFlags
     ({ tank, target, options: linked } = linkCapture(global, query.name));
   } else {
     tank = tankFor(global);
-    target = resolveTarget(await tank.targets(), query);
+    // A bare process name takes its one process target; stderr says which (unless --quiet).
+    target = resolveTarget(await tank.targets(), query, (text) => {
+      if (flags.quiet !== true) process.stderr.write(`csharg: ${text}\n`);
+    });
   }
   const nifs = flags.interface ?? linked.nifs;
   const filter = flags.filter ?? linked.filter;
@@ -120,7 +125,7 @@ async function capture(program: Command, query: TargetQuery, flags: CaptureFlags
     ...(nifs ? { nifs } : {}),
     ...(filter ? { filter } : {}),
     avoidPromiscuousMode: flags.avoidPromiscuous === true || linked.avoidPromiscuousMode === true,
-    write: flags.write,
+    write: flags.write ?? '-',
     ...(flags.stopAfter !== undefined ? { stopAfterMs: flags.stopAfter } : {}),
     ...(flags.maxBytes !== undefined ? { maxBytes: flags.maxBytes } : {}),
     ...(flags.count !== undefined ? { count: flags.count } : {}),

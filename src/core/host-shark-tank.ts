@@ -22,11 +22,19 @@ import { isBareTarget, parseDiscovery } from './target';
 import type { CaptureOptions, Target } from './target';
 import { TargetCache } from './target-cache';
 
+/** Default for HostClientOptions.connectTimeout (ms). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+
 export interface HostClientOptions {
   /** sent as `Authorization: Bearer TOKEN` (for the authenticating proxy in front) */
   bearerToken?: string;
   /** ms for the discovery request and the WebSocket handshake; 0 = none (default 30000) */
   timeout?: number;
+  /**
+   * ms until discovery's TCP connection must stand, so that a host that never answers is noticed
+   * early; the answer may still take `timeout` (default 5000; 0 = none; none either when `timeout` is 0)
+   */
+  connectTimeout?: number;
   /** accept any server certificate (csharg's insecureSkipVerify) */
   insecureSkipVerify?: boolean;
   /** CA bundle and client certificate for https/wss */
@@ -72,6 +80,7 @@ export function newSharkTankOnHost(hostUrl: string, options: HostClientOptions =
     const url = discoveryUrl(service);
     const json = await fetchDiscoveryJSON(url, {
       timeoutMs,
+      connectTimeoutMs: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS,
       tls,
       ...(agent ? { agent } : {}),
       ...(options.bearerToken ? { bearerToken: options.bearerToken } : {}),

@@ -16,6 +16,12 @@ export interface DiscoveryRequestOptions {
   bearerToken?: string;
   /** ms for the whole request; 0 = none */
   timeoutMs: number;
+  /**
+   * ms until the TCP connection must stand (a host that drops packets is noticed this soon, while
+   * an answer may still take timeoutMs); only when shorter than a timeoutMs above 0. Not applied
+   * through an agent (a proxy tunnel has its own timeout).
+   */
+  connectTimeoutMs?: number;
   tls?: CaptureTlsOptions;
   maxBytes?: number;
   /** connects through this agent (e.g. a proxy tunnel, see proxy-agent.ts) */
@@ -73,6 +79,18 @@ export function fetchDiscoveryJSON(url: string, options: DiscoveryRequestOptions
         failWith(undefined, '', `no answer within ${options.timeoutMs} ms (is the service reachable? raise the timeout?)`);
         request.destroy();
       }, options.timeoutMs);
+    }
+    const connectMs = options.connectTimeoutMs ?? 0;
+    if (connectMs > 0 && !options.agent && options.timeoutMs > 0 && connectMs < options.timeoutMs) {
+      request.once('socket', (socket) => {
+        if (!socket.connecting) return;
+        const connectTimer = setTimeout(() => {
+          failWith(undefined, '', `no connection within ${connectMs} ms (is the host reachable? is the address right?)`);
+          request.destroy();
+        }, connectMs);
+        socket.once('connect', () => clearTimeout(connectTimer));
+        socket.once('close', () => clearTimeout(connectTimer));
+      });
     }
     request.on('error', (err: Error & { code?: string }) => {
       const certificate = certificateHint(err);

@@ -9,7 +9,7 @@
 // Ports 48100-48199 and 48999 (where nothing listens) are this file's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
@@ -68,7 +68,7 @@ async function failingCapture(
   return { ours, go: goRun, goStillRan, goBytes, goStopMs: Date.now() - interrupted, goIgnoredSecondSigint };
 }
 
-test('unknown target: both exit 1 with Error: capture target "X" not found', { timeout: 120_000 }, async (t) => {
+test('unknown target: both exit 1 with Error: capture target "X" not found (ours adds a hint, or the closest names)', { timeout: 120_000 }, async (t) => {
   const bed = await requireServices(t);
   if (!bed) return;
   const url = serviceUrl(bed, 'svc1');
@@ -80,8 +80,16 @@ test('unknown target: both exit 1 with Error: capture target "X" not found', { t
   assert.equal(ours.code, 1);
   assert.deepEqual(errorLines(ours.stderr), [`Error: capture target "${name}" not found (csharg list shows the targets there are)`]);
   assert.equal(ours.stdout.length + go.stdout.length, 0, 'nothing on stdout');
-  // The same with a node that does not have it (capture network NAME NODE).
+  // A name close to real ones: the same exit code; ours names the closest targets (documented).
+  const near = 'csharg-t9';
+  const [oursNear, goNear] = await Promise.all([csharg(['--host', url, 'capture', near]), runCshargGo(cshargGoPath(bed), ['--host', url, 'capture', near])]);
+  assert.equal(goNear.code, 1);
+  assert.deepEqual(errorLines(goNear.stderr), [`Error: capture target "${near}" not found`]);
+  assert.equal(oursNear.code, 1);
   const t2 = keeperTarget(await discovered(url), bed, 't2').name;
+  assert.ok((errorLines(oursNear.stderr)[0] ?? '').startsWith(`Error: capture target "${near}" not found; the closest names: `), oursNear.stderr);
+  assert.ok((errorLines(oursNear.stderr)[0] ?? '').includes(JSON.stringify(t2)), oursNear.stderr);
+  // The same with a node that does not have it (capture network NAME NODE).
   const [oursNode, goNode] = await Promise.all([
     csharg(['--host', url, 'capture', 'network', t2, 'no-such-node']),
     runCshargGo(cshargGoPath(bed), ['--host', url, 'capture', 'network', t2, 'no-such-node']),
@@ -90,6 +98,26 @@ test('unknown target: both exit 1 with Error: capture target "X" not found', { t
   assert.deepEqual(errorLines(goNode.stderr), [`Error: capture target "${t2}" on node "no-such-node" not found`]);
   assert.equal(oursNode.code, 1);
   assert.match(errorLines(oursNode.stderr)[0] ?? '', new RegExp(`^Error: capture target "${t2.replace(/[()]/g, '\\$&')}" on node "no-such-node" not found`));
+});
+
+test('a process name without its PID (csharg-t2 for csharg-t2(PID)): csharg-go says "not found", exit 1; ours takes the one process target, says which on stderr, and captures it (documented improvement)', { timeout: 120_000 }, async (t) => {
+  const bed = await requireServices(t);
+  if (!bed) return;
+  const url = serviceUrl(bed, 'svc1');
+  const t2 = keeperTarget(await discovered(url), bed, 't2');
+  const dir = tempDir(t);
+  const oursFile = path.join(dir, 'ours.pcapng');
+  const [ours, go] = await Promise.all([
+    csharg(['--host', url, 'capture', 'csharg-t2', '-i', 'eth0', '-f', 'udp port 51041', '--stop-after', '2s', '-w', oursFile], { killAfterMs: 100_000 }),
+    runCshargGo(cshargGoPath(bed), ['--host', url, 'capture', 'csharg-t2', '-w', path.join(dir, 'go.pcapng')]),
+  ]);
+  assert.equal(go.code, 1);
+  assert.deepEqual(errorLines(go.stderr), ['Error: capture target "csharg-t2" not found']);
+  assert.equal(ours.code, 0, ours.stderr);
+  assert.deepEqual(errorLines(ours.stderr), []);
+  assert.ok(ours.stderr.includes(`csharg: capture target "csharg-t2": taking the process target "${t2.name}"\n`), ours.stderr);
+  // The file's SHB names the target taken.
+  assert.ok(shbComment(readFileSync(oursFile)).includes(t2.name), 'the SHB comment names csharg-t2(PID)');
 });
 
 test('missing interface (-i eth9): ours ends by itself, exit 1, with the real server\'s reason; csharg-go says nothing, writes nothing, runs until SIGINT, ignores a second one while it waits 10 s, then exits 0 (its defects)', { timeout: 180_000 }, async (t) => {
