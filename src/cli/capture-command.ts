@@ -44,6 +44,8 @@ interface Output {
   /** the output is a pipe to a reader that may go away (stdout, Wireshark) */
   readerMayGo: boolean;
   close(): Promise<void>;
+  /** after close(): a write that failed after the capture had ended (its last blocks lost) */
+  lateError?(): Error | undefined;
   /** after close(): removes the output file when it is (still) the regular file this command created */
   discard?(): void;
 }
@@ -81,6 +83,13 @@ function openOutput(opts: CaptureCommandOptions, wireshark: WiresharkSink | unde
   const created = fstatSync(fd);
   const path = opts.write;
   const file = createWriteStream(path, { fd });
+  // The streamer listens for errors only while the capture runs; the last writes may still fail
+  // after it has ended (ENOSPC, EIO, /dev/full): that must be the command's failure, never an
+  // 'error' event without a listener (an uncaught exception after "success").
+  let late: Error | undefined;
+  file.on('error', (err) => {
+    late ??= err;
+  });
   const discard = (): void => {
     try {
       const now = statSync(path);
@@ -92,9 +101,19 @@ function openOutput(opts: CaptureCommandOptions, wireshark: WiresharkSink | unde
   return {
     stream: file,
     readerMayGo: false,
-    close: () => new Promise<void>((resolve) => file.end(resolve)),
+    close: () =>
+      new Promise<void>((resolve) => {
+        file.once('close', () => resolve());
+        if (file.destroyed) resolve();
+        else file.end();
+      }),
+    lateError: () => late,
     ...(created.isFile() ? { discard } : {}),
   };
+}
+
+function ignoreError(): void {
+  // see runCapture
 }
 
 /** A writer failure that only means the reader went away (EPIPE, or the pipe closed on us). */
@@ -107,6 +126,9 @@ function isReaderGone(error: Error): boolean {
 export async function runCapture(tank: SharkTank, target: Target, opts: CaptureCommandOptions): Promise<CaptureOutcome> {
   const wireshark = opts.wireshark ? startWireshark() : undefined;
   const out = openOutput(opts, wireshark);
+  // A reader of stderr that goes away (progress, notices) must not crash the capture with an
+  // 'error' event nobody listens to; the capture goes on, as dumpcap's does.
+  if (!process.stderr.listeners('error').includes(ignoreError)) process.stderr.on('error', ignoreError);
   const progress = new ProgressLine(process.stderr, opts.quiet);
   const debug = (text: string): void => {
     if (opts.debug) process.stderr.write(`csharg: ${text}\n`);
@@ -229,6 +251,8 @@ export async function runCapture(tank: SharkTank, target: Target, opts: CaptureC
   };
   if (failure) throw failed(failure);
   if (end.kind === 'error' && !gone && !readerGone) throw failed(end.error);
+  const late = out.lateError?.();
+  if (late) throw failed(new Error(`cannot write the packet capture file ${opts.write}: ${late.message}`));
   progress.finish(end.kind === 'completed' ? 'completed' : `stopped (${stopCondition ?? 'by the client'})`);
   return outcome;
 }

@@ -19,7 +19,7 @@ import { newSharkTankOnHost } from '../../src/core/host-shark-tank';
 import type { Target } from '../../src/core/target';
 import { dumpcapWithFilter, keeperTarget, netnsOf, packetflixPid } from '../support/real-packetflix';
 import { startRecordingRelay } from '../support/recording-relay';
-import { bedAddress, bedNamespace, requireServices, sendUdp, serviceUrl, tsharkFields } from '../support/testbed';
+import { bedAddress, bedNamespace, requireBed, requireServices, sendUdp, serviceUrl, tsharkFields } from '../support/testbed';
 import { CLI, binDir, csharg, dumpcapsWith, shell, until } from '../unit/cli/csharg-process';
 
 const execFileAsync = promisify(execFile);
@@ -267,3 +267,43 @@ test('list and capture against a host that never answers (a black hole in our ow
   assert.equal(short.code, 1);
   assert.match(short.stderr, /failed: no answer within 2000 ms/);
 });
+
+test('csharg --local list and capture while processes and namespaces come and go in a tight loop: every run ends normally (no uncaught exception), the bed keepers always listed', { timeout: 400_000 }, async (t) => {
+  const bed = await requireBed(t);
+  if (!bed) return;
+  const t2 = bedNamespace(bed, 't2');
+  const t2Name = `${t2.name}(${t2.keeperPid})`;
+  const dir = tempDir(t);
+  // Churn, for as long as the runs take: short-lived processes in new network namespaces of their
+  // own (unshare -n), and namespaces of ours (csharg-h11ch-PID-N) added and deleted.
+  let churning = true;
+  const churnNs = (i: number): string => `csharg-h11ch-${process.pid}-${i % 3}`;
+  const churn = (async () => {
+    let i = 0;
+    while (churning) {
+      const quick = spawn('unshare', ['-n', 'sleep', `0.0${(i % 9) + 1}`], { stdio: 'ignore' });
+      quick.on('error', () => undefined);
+      const ns = churnNs(i++);
+      await execFileAsync('ip', ['netns', 'add', ns]).catch(() => undefined);
+      await execFileAsync('ip', ['netns', 'del', ns]).catch(() => undefined);
+    }
+  })();
+  t.after(async () => {
+    churning = false;
+    await churn;
+    for (let i = 0; i < 3; i++) if (existsSync(`/run/netns/${churnNs(i)}`)) await execFileAsync('ip', ['netns', 'del', churnNs(i)]);
+  });
+  for (let run = 0; run < 6; run++) {
+    const list = await csharg(['--local', 'list', '-o', 'name'], { killAfterMs: 120_000 });
+    assert.equal(list.code, 0, list.stderr);
+    assert.equal(list.stderr, '');
+    assert.ok(list.stdout.toString().split('\n').includes(t2Name), `run ${run}: ${t2Name} listed`);
+    const file = path.join(dir, `churn-${run}.pcapng`);
+    const r = await csharg(['--local', 'capture', t2Name, '-i', 'lo', '-f', 'udp port 51060', '--stop-after', '1s', '-q', '-w', file], { killAfterMs: 120_000 });
+    assert.equal(r.code, 0, `run ${run}: ${r.stderr}`);
+    assert.equal(r.stderr, '', `run ${run}`);
+    assert.deepEqual(await tsharkFields(file, ['frame.number']), []);
+  }
+  assert.deepEqual(dumpcapsWith('udp port 51060'), [], 'no dumpcap left');
+});
+

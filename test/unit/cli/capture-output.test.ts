@@ -110,3 +110,25 @@ test('no pcapng to a terminal without -w; -w -, a file, --wireshark or a pipe ar
   assert.doesNotThrow(() => refuseTerminalOutput(undefined, true, true));
   assert.doesNotThrow(() => refuseTerminalOutput(undefined, false, false));
 });
+
+test('a write that fails after the capture ended (-w /dev/full, the capture completing right after its last packet) fails the command, never an uncaught ENOSPC after "success"', async () => {
+  // Chunks and the end in one go: the file stream's writes are still queued when the capture ends.
+  const burst: SharkTank = {
+    ...scriptedTank([], { kind: 'completed' }),
+    openCapture(_t, _o, handlers: CaptureHandlers): CaptureSession {
+      setImmediate(() => {
+        handlers.onChunk(HEADERS);
+        handlers.onChunk(PACKET);
+        handlers.onEnd({ kind: 'completed' });
+      });
+      return { stop: () => Promise.resolve({ kind: 'stopped' }), pause: () => undefined, resume: () => undefined };
+    },
+  };
+  for (let i = 0; i < 5; i++) {
+    await assert.rejects(runCapture(burst, target, { write: '/dev/full', quiet: true }), /ENOSPC|no space left/);
+  }
+  // Give a stray 'error' event time to surface (node:test fails the test on an uncaught one).
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.ok(statSync('/dev/full').isCharacterDevice(), '/dev/full is still there');
+});
+
