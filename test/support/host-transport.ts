@@ -3,14 +3,13 @@
 // keeper's PID, looked up, never hard-coded), the dumpcap the real server runs for a request,
 // counting captured datagrams with tshark, and a relay that counts WebSocket frames (pings, pongs).
 import { writeFileSync } from 'node:fs';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Target } from '../../src/core/target';
 import { packetflixDumpcaps } from './processes';
 import type { ServiceDumpcap } from './processes';
 import { bedNamespace, tsharkFields } from './testbed';
 import type { BedEnv, BedServiceHost } from './testbed';
+import { startTcpRelay } from './recording-relay';
 
 /** The service host `svc1` or `svc2` of the bed, with its PIDs. */
 export function bedServiceHost(bed: BedEnv, name: 'svc1' | 'svc2' = 'svc1'): BedServiceHost {
@@ -118,12 +117,8 @@ class FrameCounter {
  * Bytes pass through unchanged.
  */
 export async function startFrameCountingRelay(target: string): Promise<FrameCountingRelay> {
-  const { hostname, port } = new URL(target);
   const connections: FrameCounts[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect({ host: hostname, port: Number(port) });
-    sockets.add(client).add(upstream);
+  const relay = await startTcpRelay(target, (client, upstream) => {
     const counts: FrameCounts = { fromClient: new Map(), fromServer: new Map() };
     const fromClient = new FrameCounter(counts.fromClient);
     const fromServer = new FrameCounter(counts.fromServer, (head) => {
@@ -131,23 +126,6 @@ export async function startFrameCountingRelay(target: string): Promise<FrameCoun
     });
     client.on('data', (chunk: Buffer) => fromClient.push(chunk));
     upstream.on('data', (chunk: Buffer) => fromServer.push(chunk));
-    client.pipe(upstream).pipe(client);
-    const done = (): void => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', done).on('close', done);
-    upstream.on('error', done).on('close', done);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    connections,
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { url: relay.url, connections, close: () => relay.close() };
 }

@@ -39,16 +39,52 @@ function parseHead(raw: string): RelayedRequest {
   return { requestLine, headers, raw };
 }
 
-/** A relay from 127.0.0.1 to `target` (`http://HOST:PORT`). */
-export async function startRecordingRelay(target: string): Promise<RecordingRelay> {
+/** A plain TCP relay on 127.0.0.1 to `target`; `tap` sees each connection's two sockets. */
+export interface TcpRelay {
+  /** http://127.0.0.1:PORT, relaying to the target */
+  url: string;
+  /** TCP connections accepted so far */
+  readonly connections: number;
+  close(): Promise<void>;
+}
+
+/** Relays every connection to `target` (`http://HOST:PORT`) unchanged; `tap` may listen to both sockets. */
+export async function startTcpRelay(target: string, tap: (client: net.Socket, upstream: net.Socket) => void): Promise<TcpRelay> {
   const { hostname, port } = new URL(target);
-  const requests: RelayedRequest[] = [];
   const sockets = new Set<net.Socket>();
   let connections = 0;
   const server = net.createServer((client) => {
     connections++;
     const upstream = net.connect({ host: hostname, port: Number(port) });
     sockets.add(client).add(upstream);
+    tap(client, upstream);
+    client.pipe(upstream).pipe(client);
+    const done = (): void => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', done).on('close', done);
+    upstream.on('error', done).on('close', done);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    get connections() {
+      return connections;
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A relay from 127.0.0.1 to `target` (`http://HOST:PORT`). */
+export async function startRecordingRelay(target: string): Promise<RecordingRelay> {
+  const requests: RelayedRequest[] = [];
+  const relay = await startTcpRelay(target, (client) => {
     // Every request of a keep-alive connection is recorded; after an upgrade the bytes are
     // WebSocket frames, no longer requests. Bodies (Content-Length) are skipped.
     let pending = '';
@@ -79,26 +115,13 @@ export async function startRecordingRelay(target: string): Promise<RecordingRela
         skipBody = Number(request.headers['content-length'] ?? 0) || 0;
       }
     });
-    client.pipe(upstream).pipe(client);
-    const done = (): void => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', done).on('close', done);
-    upstream.on('error', done).on('close', done);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: relay.url,
     requests,
     get connections() {
-      return connections;
+      return relay.connections;
     },
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => relay.close(),
   };
 }
