@@ -3,24 +3,41 @@
 
 import { CshargError } from '../errors';
 
-/** A program the local source runs is not installed (or not executable). */
+/** Whether the cause says the file is there but this user may not run it. */
+function permissionDenied(options: { cause?: unknown } | undefined): boolean {
+  return (options?.cause as { code?: string } | undefined)?.code === 'EACCES';
+}
+
+/** A program the local source runs is not installed, or this user may not run it. */
 export class LocalToolMissingError extends CshargError {
   constructor(
     /** `dumpcap`, `nsenter` or `ip` */
     readonly tool: string,
     readonly path: string,
-    /** the Debian package that provides it */
+    /** the Debian package to install for it */
     readonly debianPackage: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; install?: string; notRunnable?: string },
   ) {
-    super('LOCAL_TOOL_MISSING', `${tool} is missing at ${path}: install the Debian package ${debianPackage} (apt-get install ${debianPackage})`, options);
+    super(
+      'LOCAL_TOOL_MISSING',
+      permissionDenied(options)
+        ? `${tool} at ${path} cannot be run by this user (permission denied)${options?.notRunnable ? `: ${options.notRunnable}` : ''}`
+        : `${tool} is missing at ${path}: ${options?.install ?? `install the Debian package ${debianPackage} (apt-get install ${debianPackage})`}`,
+      options,
+    );
   }
 }
 
-/** dumpcap is not installed where the local source looks for it. */
+/** dumpcap is not installed where the local source looks for it, or this user may not run it. */
 export class DumpcapMissingError extends LocalToolMissingError {
   constructor(path: string, options?: { cause?: unknown }) {
-    super('dumpcap', path, 'tshark', options);
+    super('dumpcap', path, 'tshark', {
+      ...options,
+      // /usr/bin/dumpcap belongs to wireshark-common, which tshark brings along.
+      install: 'install the Debian package tshark, which brings dumpcap in wireshark-common (apt-get install tshark)',
+      // Debian's dumpcap is 0754 root:wireshark when non-root capture was allowed at install time.
+      notRunnable: 'on Debian, add the user to the group wireshark (dpkg-reconfigure wireshark-common allows it), or run as root',
+    });
   }
 }
 

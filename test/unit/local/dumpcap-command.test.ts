@@ -61,3 +61,11 @@ test('a dumpcap killed without a reason says by which signal', () => {
   assert.equal(error.reason, undefined);
   assert.match(error.message, /killed by SIGSEGV/);
 });
+
+test('a dumpcap this user may not run says so and what to do, not "missing"', () => {
+  const denied = new DumpcapMissingError('/usr/bin/dumpcap', { cause: Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }) });
+  assert.equal(denied.code, 'LOCAL_TOOL_MISSING');
+  assert.match(denied.message, /^dumpcap at \/usr\/bin\/dumpcap cannot be run by this user \(permission denied\): on Debian, add the user to the group wireshark/);
+  const missing = new DumpcapMissingError('/usr/bin/dumpcap', { cause: Object.assign(new Error('ENOENT'), { code: 'ENOENT' }) });
+  assert.match(missing.message, /^dumpcap is missing at \/usr\/bin\/dumpcap: install the Debian package tshark, which brings dumpcap in wireshark-common/);
+});
