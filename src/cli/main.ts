@@ -175,7 +175,7 @@ export function buildProgram(): Command {
     program
       .command('capture')
       .description('capture a target\'s traffic as pcapng, until the capture ends, a stop condition is met, or Ctrl-C')
-      .argument('[target]', 'target name, exactly as `csharg list` shows it, or a packetflix:ws://… link'),
+      .argument('[target]', 'target name as `csharg list` shows it (a process target also by its process name alone: web for web(1234)), or a packetflix:ws://… link'),
   ).action(async (name: string | undefined, flags: CaptureFlags) => {
     if (name === undefined) throw new Error('capture needs a target: csharg capture TARGET (see csharg list)');
     await capture(program, { name }, flags);
