@@ -2,6 +2,7 @@
 // once into one time-ordered pcapng (mergeCaptures; interfaces named node/target/interface).
 // Each TARGET is captured on every host that has it; a name no host has is an error.
 import { createWriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { Subject, lastValueFrom, take, tap } from 'rxjs';
 import type { Observable } from 'rxjs';
@@ -43,7 +44,14 @@ export async function runMerge(tanks: readonly SharkTank[], names: readonly stri
     stop$.next(reason);
   };
   const out: Writable = opts.write === '-' ? process.stdout : createWriteStream(opts.write, { mode: 0o640 });
-  out.on('error', (err: NodeJS.ErrnoException) => stopFor(err.code === 'EPIPE' ? 'the reader of the output went away' : `output failed: ${err.message}`));
+  // The listener stays for the stream's whole life: a write that fails after the capture ended
+  // (ENOSPC on the last blocks) is reported below, never an uncaught 'error' event.
+  let outputError: Error | undefined;
+  out.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') return stopFor('the reader of the output went away');
+    outputError ??= err;
+    stopFor(`output failed: ${err.message}`);
+  });
   const watch = opts.write === '-' ? watchPipeReader(1, () => stopFor('the reader of the output went away')) : undefined;
   const progress = new ProgressLine(process.stderr, opts.quiet);
   let count = 0;
@@ -82,7 +90,15 @@ export async function runMerge(tanks: readonly SharkTank[], names: readonly stri
     watch?.stop();
     process.off('SIGINT', signals);
     process.off('SIGTERM', signals);
-    if (out !== process.stdout) await new Promise<void>((resolve) => out.end(resolve));
+    if (out !== process.stdout) {
+      out.end();
+      // Settles on finish and on a failed last write alike (that error is outputError).
+      await finished(out).catch(() => undefined);
+    }
+  }
+  if (outputError) {
+    progress.finish('failed');
+    throw new Error(`cannot write the packet capture file ${opts.write}: ${outputError.message}`);
   }
   progress.finish(why ? `stopped (${why})` : 'completed');
 }

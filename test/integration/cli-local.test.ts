@@ -290,3 +290,13 @@ test('csharg errors: unknown target, bad filter, bad --host, unreachable service
   assert.equal(badPath.code, 1);
   assert.match(badPath.stderr, /^Error: bad JSON path "\{\[0\]": "\{" at position 0 is never closed$/m);
 });
+
+test('csharg --local merge into a file that cannot be written (/dev/full) exits 1 saying so, never with an uncaught error', async (t) => {
+  const bed = await requireBed(t);
+  if (!bed) return;
+  const t1 = bedNamespace(bed, 't1');
+  const r = await csharg(['--local', 'merge', `${t1.name}(${t1.keeperPid})`, t2Name(bed), '-i', 'lo', '--stop-after', '2s', '-w', '/dev/full']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /Error: cannot write the packet capture file \/dev\/full: ENOSPC/);
+  assert.doesNotMatch(r.stderr, /Uncaught|node:internal|at .*\(/);
+});
