@@ -28,7 +28,14 @@ export async function openNetnsFile(file: string, inode: number): Promise<NetnsF
     const detail = `${file}: ${(error as Error).message}`;
     return code === 'EACCES' || code === 'EPERM' ? { kind: 'denied', detail } : { kind: 'missing', detail };
   }
-  const info = await handle.stat();
+  let info: Awaited<ReturnType<FileHandle['stat']>>;
+  try {
+    info = await handle.stat();
+  } catch (error) {
+    // An fstat of an open file hardly fails; when it does, the handle must not leak.
+    await handle.close();
+    throw error;
+  }
   if (info.ino !== inode) {
     await handle.close();
     return { kind: 'other-namespace', inode: info.ino, detail: `${file} is network namespace ${info.ino}, not ${inode}` };
