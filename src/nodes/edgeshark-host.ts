@@ -4,6 +4,8 @@
 //
 // It also serves the editor: GET /edgeshark/targets/:hostId lists the host's targets for the
 // capture node's picker (permission `edgeshark-host.read`); `?refresh=1` forgets the cache first.
+// GET /edgeshark/targets-for lists the targets of a service host as the editor has it configured
+// (URL, TLS, the saved token), before it is deployed (same permission).
 import { DEFAULT_SERVICE_TIMEOUT_MS } from '../core/capture-socket';
 import type { SharkTank } from '../core/shark-tank';
 import { errorText } from './error-status';
@@ -48,6 +50,37 @@ async function listTargets(RED: NodeAPI, req: AdminRequest, res: AdminResponse):
   res.json({ host: tank.description, targets: targetChoices(targets) });
 }
 
+/**
+ * The targets of a host as the editor's dialog has it now, deployed or not (issue 16, item 3):
+ * `?url=` the service URL, `&tls=` a deployed tls-config node, `&timeout=` seconds, `&hostId=`
+ * the host node whose saved token credential goes along. A discovery of its own each time.
+ */
+async function listTargetsFor(RED: NodeAPI, req: AdminRequest, res: AdminResponse): Promise<void> {
+  const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
+  const url = text(req.query.url);
+  if (url === '') {
+    res.status(400).json({ error: RED._('edgeshark-host.errors.no-url') });
+    return;
+  }
+  const tlsId = text(req.query.tls);
+  const tlsNode = tlsId !== '' ? RED.nodes.getNode(tlsId) : undefined;
+  if (tlsId !== '' && !isTlsConfigNode(tlsNode)) {
+    res.status(404).json({ error: RED._('edgeshark-host.errors.tls-not-deployed') });
+    return;
+  }
+  const hostId = text(req.query.hostId);
+  const token = hostId !== '' ? RED.nodes.getCredentials?.(hostId)?.token : undefined;
+  const tank = tankFor({
+    source: 'url',
+    url,
+    timeoutMs: timeoutMsOf(req.query.timeout, DEFAULT_SERVICE_TIMEOUT_MS),
+    ...(typeof token === 'string' && token !== '' ? { bearerToken: token } : {}),
+    ...(isTlsConfigNode(tlsNode) ? { tls: tlsFromConfigNode(tlsNode) } : {}),
+  });
+  const targets = await tank.targets();
+  res.json({ host: tank.description, targets: targetChoices(targets) });
+}
+
 export = function register(RED: NodeAPI): void {
   function EdgesharkHost(this: RuntimeNode, def: NodeDefinition): void {
     RED.nodes.createNode(this, def);
@@ -74,6 +107,12 @@ export = function register(RED: NodeAPI): void {
     });
   }
   RED.nodes.registerType('edgeshark-host', EdgesharkHost, { credentials: { token: { type: 'password' } } });
+
+  RED.httpAdmin.get('/edgeshark/targets-for', RED.auth.needsPermission('edgeshark-host.read'), (req, res) => {
+    listTargetsFor(RED, req, res).catch((err: unknown) => {
+      res.status(502).json({ error: errorText(err), code: (err as { code?: unknown }).code ?? null });
+    });
+  });
 
   RED.httpAdmin.get('/edgeshark/targets/:hostId', RED.auth.needsPermission('edgeshark-host.read'), (req, res) => {
     listTargets(RED, req, res).catch((err: unknown) => {

@@ -59,6 +59,8 @@ export interface NodeAPI {
   nodes: {
     createNode(node: object, def: NodeDefinition): void;
     getNode(id: string): unknown;
+    /** a node's saved credentials (deployed or not); absent in some test runtimes */
+    getCredentials?(id: string): Record<string, string | undefined> | undefined;
     registerType(type: string, constructor: (this: RuntimeNode, def: NodeDefinition) => void, options?: object): void;
   };
   httpAdmin: { get(path: string, ...handlers: AdminHandler[]): void };

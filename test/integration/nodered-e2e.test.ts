@@ -148,13 +148,13 @@ async function driveEditor(context: BrowserContext, url: string): Promise<void> 
   // Each example brought its own "this machine" host: pick one (the picker then asks the runtime).
   const hostValue = await page.locator('#node-input-host option', { hasText: 'this machine' }).first().getAttribute('value');
   await page.selectOption('#node-input-host', hostValue);
-  const t2 = page.locator('#node-input-target-select optgroup option', { hasText: /^csharg-t2\(\d+\)$/ });
+  const t2 = page.locator('#node-input-target-select optgroup option', { hasText: /^csharg-t2 \(PID \d+\)$/ });
   await t2.waitFor({ state: 'attached', timeout: 30_000 }).catch(async (err: unknown) => {
     await shot(page, '03-dialog-without-targets');
     throw err;
   });
   const labels = await page.locator('#node-input-target-select option').allTextContents();
-  assert.ok(labels.some((l) => /^csharg-t1\(\d+\)$/.test(l)) && labels.some((l) => l === '/run/netns/csharg-empty'), labels.join(', '));
+  assert.ok(labels.some((l) => /^csharg-t1 \(PID \d+\)$/.test(l)) && labels.some((l) => l === '/run/netns/csharg-empty'), labels.join(', '));
   const t2Label = (await t2.textContent())!;
   await page.selectOption('#node-input-target-select', { label: t2Label });
   await page.fill('#node-input-filter', 'udp port 44500');
@@ -179,7 +179,7 @@ async function driveEditor(context: BrowserContext, url: string): Promise<void> 
 
   // Traffic until the debug sidebar shows t2's packets (bounded rounds). The examples' own debug
   // nodes also show messages with t2's topic (packets per second), so look for packet contents.
-  const packet = page.locator('.red-ui-debug-msg', { has: page.locator('.red-ui-debug-msg-topic', { hasText: t2Label }), hasText: /interface.*eth0.*timestampNs/s });
+  const packet = page.locator('.red-ui-debug-msg', { has: page.locator('.red-ui-debug-msg-topic', { hasText: t2Label.replace(/ \(PID (\d+)\)$/, '($1)') }), hasText: /interface.*eth0.*timestampNs/s });
   for (let round = 0; round < 10 && (await packet.count()) === 0; round++) {
     await sendUdp({ from: 't1', to: 't2', count: 10, rate: 100, size: 32, port: 44500 });
     await page.waitForTimeout(500);

@@ -143,11 +143,13 @@ describe('edgeshark-host node with the real Packetflix at svc1', () => {
     assert.equal(answer.host, svc.url);
     for (const host of ['t1', 't2', 't3', 't4']) {
       const ns = bedNamespace(svc.bed, host);
-      const label = `${ns.name}(${ns.keeperPid})`;
+      // Shown with its PID now, stored by its name and type (a restart keeps it: nodered-stable-target).
+      const label = `${ns.name} (PID ${ns.keeperPid})`;
       const choice = answer.targets.filter((c) => c.label === label);
       assert.equal(choice.length, 1, `${label} is offered once`);
       assert.equal(choice[0]!.kind, 'process');
-      assert.deepEqual(choice[0]!.target, { name: label, type: 'proc' }, 'the picker stores the bare target');
+      assert.equal(choice[0]!.pid, ns.keeperPid);
+      assert.deepEqual(choice[0]!.target, { name: ns.name, type: 'proc' }, 'the picker stores the bare target without the PID');
       assert.deepEqual(choice[0]!.interfaces, ['eth0', 'lo']);
     }
     const empty = answer.targets.filter((c) => c.kind === 'namespace' && c.label.split(':').includes('/run/netns/csharg-empty'));
