@@ -228,6 +228,14 @@ export function attachCaptureSocket(websocket: WebSocket, options: CaptureSocket
         const detail = socketError ? socketError.message : 'the connection closed without a Close frame';
         return { kind: 'error', error: new CaptureConnectionLostError(context, `${detail}; check the network path to the service and try again`, { cause: socketError }) };
       }
+      // A hang-up without a Close frame once the capture ran is the server going away (Packetflix
+      // killed or crashed), not a refused request: its over-long reasons come before any data.
+      if (messageSeen) {
+        return {
+          kind: 'error',
+          error: new CaptureConnectionLostError(context, 'the server closed the connection in the middle of the capture without a Close frame (Packetflix stopped or crashed; check the service and try again)'),
+        };
+      }
       return {
         kind: 'error',
         error: new CaptureFailedError(
@@ -395,7 +403,10 @@ export function certificateHint(err: Error & { code?: string }): string | undefi
   if (/_ALERT_/.test(code) && /CERTIFICATE|UNKNOWN_CA/.test(code)) {
     return 'the server refused the client certificate: give one it accepts (the tls.cert and tls.key options)';
   }
-  if (/CERT|SIGNATURE|ISSUER/.test(code)) return "the server's certificate is not trusted: give its CA (the tls.ca option), or turn on insecureSkipVerify";
+  // One text for every face: the library's option names, and how the csharg command gives the same.
+  if (/CERT|SIGNATURE|ISSUER/.test(code)) {
+    return "the server's certificate is not trusted: give its CA (the tls.ca option), or turn on insecureSkipVerify (csharg command: NODE_EXTRA_CA_CERTS=CA-FILE, or -k)";
+  }
   return undefined;
 }
 

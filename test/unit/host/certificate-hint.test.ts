@@ -24,3 +24,7 @@ test('certificateHint: a TLS alert refusing our client certificate asks for tls.
 test('oneLine: OpenSSL messages with line breaks become one line', () => {
   assert.equal(oneLine('error:0A00045C:SSL routines::tlsv13 alert certificate required\n  SSL alert number 116\n'), 'error:0A00045C:SSL routines::tlsv13 alert certificate required SSL alert number 116');
 });
+
+test('certificateHint: the untrusted-certificate hint also says how the csharg command gives a CA or skips the check', () => {
+  assert.match(certificateHint(withCode('UNABLE_TO_VERIFY_LEAF_SIGNATURE')) ?? '', /csharg command: NODE_EXTRA_CA_CERTS=CA-FILE, or -k\)$/);
+});
