@@ -11,7 +11,6 @@ import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { packetflixDumpcaps, processGone } from './processes';
 import type { ServiceDumpcap } from './processes';
-import type { BedEnv } from './testbed';
 
 const execFileAsync = promisify(execFile);
 
@@ -54,12 +53,8 @@ export function gostwireUiLink(serviceUrl: string, target: GostwireTarget, nifs:
   return `packetflix:${base}capture?container=${encodeURIComponent(JSON.stringify(details))}&nif=${nifs.join('/')}`;
 }
 
-/** The real Packetflix of a bed service host: its PID (for packetflixDumpcaps). */
-export function packetflixPid(bed: BedEnv, host: 'svc1' | 'svc2' = 'svc1'): number {
-  const pid = bed.services.hosts.find((h) => h.name === host)?.packetflixPid;
-  if (!pid) throw new Error(`bed service host ${host} has no Packetflix PID`);
-  return pid;
-}
+// packetflixPid lives in testbed.ts; re-exported for this file's users.
+export { packetflixPid } from './testbed';
 
 /** The dumpcaps a real Packetflix runs now whose command line has an argument containing `marker`. */
 export function serviceDumpcapsWith(pfPid: number, marker: string): ServiceDumpcap[] {

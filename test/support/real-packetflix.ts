@@ -9,12 +9,8 @@ import type { ServiceDumpcap } from './processes';
 import { bedNamespace } from './testbed';
 import type { BedEnv } from './testbed';
 
-/** The real Packetflix's PID on a bed service host. */
-export function packetflixPid(bed: BedEnv, host: 'svc1' | 'svc2' = 'svc1'): number {
-  const pid = bed.services.hosts.find((h) => h.name === host)?.packetflixPid;
-  if (!pid) throw new Error(`the test bed's ${host} has no Packetflix PID`);
-  return pid;
-}
+// packetflixPid lives in testbed.ts; re-exported for this file's users.
+export { packetflixPid } from './testbed';
 
 /**
  * The discovered target of a bed namespace's keeper: type proc, the namespace's inode, and the

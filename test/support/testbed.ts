@@ -149,6 +149,13 @@ export function serviceUrl(bed: BedEnv, host: 'svc1' | 'svc2' = 'svc1'): string 
   return url;
 }
 
+/** The PID of a bed service host's real Packetflix (for packetflixDumpcaps in processes.ts). */
+export function packetflixPid(bed: BedEnv, host: 'svc1' | 'svc2' = 'svc1'): number {
+  const pid = bed.services.hosts.find((h) => h.name === host)?.packetflixPid;
+  if (!pid) throw new Error(`the test bed's ${host} has no Packetflix PID`);
+  return pid;
+}
+
 /** The path of Siemens' csharg (csharg-go); throws when it was not built. */
 export function cshargGoPath(bed: BedEnv): string {
   if (!bed.services.cshargGo.path) throw new Error('csharg-go was not built (scripts/edgeshark-testbed.sh up builds it with the services)');
