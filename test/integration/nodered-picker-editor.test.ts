@@ -5,7 +5,8 @@
 // /edgeshark/targets-for with svc1's URL, and the list has Gostwire's name for the process-less
 // namespace (`/proc/2/ns/mnt:/run/netns/csharg-empty`; this machine's own discovery names it
 // `/run/netns/csharg-empty`) and csharg-t2 with its PID now. The runtime's flow still has the
-// local host (nothing was deployed). Artifacts (screenshots) in artifacts/nodered-picker/.
+// local host (nothing was deployed). Flows saved earlier (a process by name; an old name(PID)
+// whose PID is gone) open with the live process selected, not "(not found now)". Artifacts (screenshots) in artifacts/nodered-picker/.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,11 +21,17 @@ import { REPO_ROOT, bedNamespace, requireServices, serviceUrl } from '../support
 const ARTIFACTS = path.join(REPO_ROOT, 'artifacts', 'nodered-picker');
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-const FLOW = [
-  { id: 'h13tab', type: 'tab', label: 'picker' },
-  { id: 'h13host', type: 'edgeshark-host', source: 'local', url: '', timeout: 30 },
-  { id: 'h13cap', z: 'h13tab', type: 'edgeshark-capture', host: 'h13host', target: '', start: 'msg', output: 'packets', x: 200, y: 100, wires: [] },
-];
+function flow(svc1: string): object[] {
+  return [
+    { id: 'h13tab', type: 'tab', label: 'picker' },
+    { id: 'h13host', type: 'edgeshark-host', source: 'local', url: '', timeout: 30 },
+    { id: 'h13cap', z: 'h13tab', type: 'edgeshark-capture', host: 'h13host', target: '', start: 'msg', output: 'packets', x: 200, y: 100, wires: [] },
+    // Flows saved earlier: a process by its name alone, and an old name(PID) whose PID is gone.
+    { id: 'h13svc', type: 'edgeshark-host', source: 'url', url: svc1, timeout: 30 },
+    { id: 'h13stable', z: 'h13tab', type: 'edgeshark-capture', host: 'h13svc', target: JSON.stringify({ name: 'csharg-t2', type: 'proc' }), targetLabel: 'csharg-t2', start: 'msg', output: 'packets', x: 200, y: 200, wires: [] },
+    { id: 'h13old', z: 'h13tab', type: 'edgeshark-capture', host: 'h13svc', target: JSON.stringify({ name: 'csharg-t1(1)', type: 'proc' }), targetLabel: 'csharg-t1(1)', start: 'msg', output: 'packets', x: 200, y: 300, wires: [] },
+  ];
+}
 
 describe('Node-RED editor: the target picker of a host switched to a URL, before deploying', { timeout: 900_000 }, () => {
   let server: NodeRedServer | undefined;
@@ -50,7 +57,7 @@ describe('Node-RED editor: the target picker of a host switched to a URL, before
     mkdirSync(ARTIFACTS, { recursive: true });
     packDir = mkdtempSync(path.join(tmpdir(), 'csharg-h13-pack-'));
     const userDir = await userDirWith(await buildAndPack(packDir));
-    writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(FLOW));
+    writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flow(svc1)));
     server = await startNodeRed(userDir);
     profile = mkdtempSync(path.join(tmpdir(), 'csharg-h13-chromium-'));
     context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, viewport: { width: 1600, height: 1000 } });
@@ -92,5 +99,31 @@ describe('Node-RED editor: the target picker of a host switched to a URL, before
     // Nothing was deployed: the runtime's host is still this machine.
     const flows = await (await fetch(`${server.url}/flows`, { headers: { 'Node-RED-API-Version': 'v1' } })).json() as { id: string; source?: string }[];
     assert.equal(flows.find((n) => n.id === 'h13host')?.source, 'local');
+    await page.click('#node-dialog-cancel');
+  });
+
+  it('stored targets of earlier flows: csharg-t2 by name and an old csharg-t1(PID) whose PID is gone show as the live processes, not "(not found now)"', async (t) => {
+    const bed = await requireServices(t);
+    if (!bed || !server) return;
+    for (const [id, host] of [['h13stable', 't2'], ['h13old', 't1']] as const) {
+      const ns = bedNamespace(bed, host);
+      await page.locator(`g[id="${id}"] rect.red-ui-flow-node`).dblclick();
+      const live = `${ns.name} (PID ${ns.keeperPid})`;
+      const select = page.locator('#node-input-target-select');
+      await page.waitForFunction((want) => {
+        const el = (globalThis as unknown as { document: { querySelector(s: string): { selectedOptions?: { textContent: string | null }[] } | null } }).document.querySelector('#node-input-target-select');
+        return el?.selectedOptions?.[0]?.textContent === want;
+      }, live, { timeout: 60_000 }).catch(async (err: unknown) => {
+        await shot(`stored-${id}`);
+        throw new Error(`${id}: selected "${await select.locator('option:checked').textContent()}", not "${live}": ${String(err)}`);
+      });
+      const texts = await select.locator('option').allTextContents();
+      assert.ok(!texts.some((x) => x.includes('not found now')), texts.join(', '));
+      // Saved again, it is the form that survives a restart.
+      assert.equal(await select.inputValue(), JSON.stringify({ name: ns.name, type: 'proc' }));
+      await shot(`stored-${id}`);
+      await page.click('#node-dialog-cancel');
+      await page.waitForSelector('#node-input-target-select', { state: 'detached', timeout: 30_000 });
+    }
   });
 });
