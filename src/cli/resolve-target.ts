@@ -3,6 +3,8 @@
 // process target of that name (and says which); several are an error that lists them; an unknown
 // name suggests the closest names there are. An exact full name always wins.
 import type { Target } from '../core/target';
+// shared with the Node-RED capture node (src/nodes/message-target.ts)
+import { processBaseName } from '../core/target-match';
 import { groupOf } from './target-groups';
 import type { TargetGroup } from './target-groups';
 
@@ -16,12 +18,6 @@ export interface TargetQuery {
 /** Most names suggested for an unknown one. */
 const MAX_SUGGESTIONS = 5;
 
-/** `comm` of a process target's `comm(PID)` name; undefined for any other name. */
-function processBaseName(target: Target): string | undefined {
-  if (target.type !== 'proc') return undefined;
-  const m = /^(.*)\((\d+)\)$/s.exec(target.name);
-  return m ? m[1] : undefined;
-}
 
 /** Levenshtein distance over UTF-16 code units (names are short: process names are 15 bytes). */
 export function editDistance(a: string, b: string): number {
