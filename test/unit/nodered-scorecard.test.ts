@@ -1,6 +1,7 @@
 // The Node-RED Flow Library's scorecard rules for this package, and the pack's own layout rules:
 // each node has a runtime source, an editor file with help, a locale; each example opens with a
-// comment and uses only core nodes besides this pack.
+// comment and uses only core nodes besides this pack (the live dashboard example also Dashboard 2's,
+// which stays a dev dependency: an optional dependency of that example, not of the pack).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -9,11 +10,14 @@ import path from 'node:path';
 const root = path.resolve(__dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
   name: string; license: string; repository?: { url?: string }; keywords: string[]; engines?: { node?: string };
-  dependencies?: Record<string, string>; 'node-red': { version?: string; nodes: Record<string, string> }; files: string[];
+  dependencies?: Record<string, string>; peerDependencies?: Record<string, string>; devDependencies?: Record<string, string>; 'node-red': { version?: string; nodes: Record<string, string> }; files: string[];
 };
 const nodeTypes = Object.keys(pkg['node-red'].nodes);
 const CONFIG_NODES = new Set(['edgeshark-host']);
 const CORE_TYPES = new Set(['tab', 'comment', 'inject', 'debug', 'function', 'catch', 'status', 'change', 'switch', 'delay', 'trigger', 'mqtt out', 'mqtt in', 'mqtt-broker', 'file', 'file in', 'link in', 'link out', 'join', 'split', 'template', 'tls-config']);
+// @flowfuse/node-red-dashboard's node types, allowed only in the example made for it.
+const DASHBOARD_EXAMPLES = new Set(['live-dashboard.json']);
+const DASHBOARD_TYPES = new Set(['ui-base', 'ui-theme', 'ui-page', 'ui-group', 'ui-chart', 'ui-table', 'ui-button', 'ui-text', 'ui-template']);
 
 interface FlowNode { id: string; type: string; z?: string; x?: number; y?: number }
 const examplesDir = path.join(root, 'examples', 'flows');
@@ -30,6 +34,15 @@ test('scorecard: SPDX license, repository, scoped name, node-red keyword, node-r
 
 test('scorecard: at most six runtime dependencies', () => {
   assert.ok(Object.keys(pkg.dependencies ?? {}).length <= 6, Object.keys(pkg.dependencies ?? {}).join(', '));
+});
+
+test('Dashboard 2 is a dev dependency only (for the live dashboard example), never a dependency or peer of the pack', () => {
+  const name = '@flowfuse/node-red-dashboard';
+  assert.ok(pkg.devDependencies?.[name], `${name} is a dev dependency`);
+  assert.equal(pkg.dependencies?.[name], undefined);
+  assert.equal(pkg.peerDependencies?.[name], undefined);
+  const dashboardTypes = examples.filter((e) => e.flow.some((n) => DASHBOARD_TYPES.has(n.type))).map((e) => e.file);
+  assert.deepEqual(dashboardTypes, [...DASHBOARD_EXAMPLES], 'only the live dashboard example uses Dashboard 2');
 });
 
 test('scorecard: every non-config node is used in an example flow', () => {
@@ -64,7 +77,8 @@ test('each example flow: one tab, opens with a comment, only core nodes besides 
     assert.equal(onTab[0]?.type, 'comment', `${file}: the first node is a comment`);
     const topmost = [...onTab].sort((a, b) => (a.y ?? 0) - (b.y ?? 0))[0];
     assert.equal(topmost?.type, 'comment', `${file}: the comment is on top`);
-    for (const n of flow) assert.ok(CORE_TYPES.has(n.type) || nodeTypes.includes(n.type), `${file}: ${n.type} is neither core nor this pack`);
+    const allowed = (type: string): boolean => CORE_TYPES.has(type) || nodeTypes.includes(type) || (DASHBOARD_EXAMPLES.has(file) && DASHBOARD_TYPES.has(type));
+    for (const n of flow) assert.ok(allowed(n.type), `${file}: ${n.type} is neither core nor this pack`);
     for (const host of flow.filter((n) => n.type === 'edgeshark-host') as unknown as { source: string; url: string }[]) {
       if (SERVICE_HOST_EXAMPLES.has(file)) {
         assert.equal(host.source, 'url', `${file}: an Edgeshark service`);
