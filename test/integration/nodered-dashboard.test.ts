@@ -116,7 +116,9 @@ test('live dashboard example: npm pack + Dashboard 2 in Node-RED 4.1, traffic t1
   const tarball = await buildAndPack(work);
   const userDir = await userDirWith(tarball);
   t.after(() => rmSync(userDir, { recursive: true, force: true }));
-  // The same Dashboard 2 as the repo's dev dependency (npm's cache has it since `npm install`).
+  // The same Dashboard 2 as the repo's dev dependency (npm's cache has it since `npm install`), as
+  // a user installs it. (A node-red run from the repo's node_modules also finds the repo's copy
+  // next to it, so every Node-RED of the tests has Dashboard 2; the versions are the same.)
   const version = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'node_modules', DASHBOARD, 'package.json'), 'utf8')) as { version: string }).version;
   await execFileAsync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', `${DASHBOARD}@${version}`], { cwd: userDir, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
   const server = await startNodeRed(userDir);
