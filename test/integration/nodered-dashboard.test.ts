@@ -4,7 +4,7 @@
 // deployed through the admin API with its captures filtered to this test's port and its pcapng
 // file in a temporary directory. Bounded UDP traffic t1 → t2 while Debian's chromium
 // (playwright-core) shows /dashboard: the chart gets points for both targets (read from the
-// dashboard's socket.io messages to the page and from its canvas), the top talkers table has t1's
+// dashboard's socket.io messages to the page, and both lines' colours in its canvas), the top talkers table has t1's
 // address, the alerts list has the packet-alert rule, and the Save button writes a pcapng file
 // of the last 30 s that tshark reads (both targets' eth0 apart, the test's packets in it).
 // Ports: UDP 53001 (traffic), Node-RED on 127.0.0.1:53400-53499.
@@ -181,6 +181,25 @@ test('live dashboard example: npm pack + Dashboard 2 in Node-RED 4.1, traffic t1
     await canvas.waitFor({ timeout: 10_000 });
     const box = (await canvas.boundingBox())!;
     assert.ok(box.width > 100 && box.height > 100, `the chart's canvas is drawn (${box.width}×${box.height})`);
+    // Both lines are on it: pixels of the example's first two series colours (#0095FF, #FF0000) in
+    // the plot area (below the legend, which has them too).
+    const colours = await canvas.evaluate((el) => {
+      const c = el as unknown as { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+      const top = Math.floor(c.height * 0.3);
+      const { data } = c.getContext('2d').getImageData(0, top, c.width, c.height - top);
+      // (no named functions in here: tsx's __name helper does not exist in the page)
+      let blue = 0;
+      let red = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        const [r, g, b, a] = [data[i]!, data[i + 1]!, data[i + 2]!, data[i + 3]!];
+        if (a < 200) continue;
+        if (r < 40 && Math.abs(g - 0x95) < 40 && b > 215) blue++;
+        else if (r > 215 && g < 40 && b < 40) red++;
+      }
+      return { blue, red };
+    });
+    t.diagnostic(`chart canvas: ${colours.blue} pixels of the first line's colour, ${colours.red} of the second's`);
+    assert.ok(colours.blue > 100 && colours.red > 100, `both lines drawn in the plot area: ${JSON.stringify(colours)}`);
     assert.ok((await talkerRows.count()) > 0, `the top talkers table has a row for ${t1Address}`);
     assert.ok((await alertRows.count()) > 0, `the alerts list has '${t1.name} busy'`);
     const talkers = received.filter((m) => m.id === 'dash-talkers').at(-1)?.msg.payload as { target: string; source: string; packets: number }[] | undefined;
