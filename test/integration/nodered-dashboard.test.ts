@@ -10,15 +10,14 @@
 // Ports: UDP 53001 (traffic), Node-RED on 127.0.0.1:53400-53499.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 import type { BrowserContext } from 'playwright-core';
-import { buildAndPack, userDirWith } from '../support/nodered-server';
+import { buildAndPack, freePortIn, startNodeRed, userDirWith } from '../support/nodered-server';
 import { REPO_ROOT, bedAddress, bedNamespace, requireBed, sendUdp, tsharkFields } from '../support/testbed';
 
 const execFileAsync = promisify(execFile);
@@ -39,50 +38,6 @@ function exampleFor(dir: string): FlowNode[] {
     if (n.type === 'pcapng-write') return { ...n, filename: path.join(dir, 'dashboard.pcapng') };
     return n;
   });
-}
-
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-interface Server { url: string; output(): string; stop(): Promise<void> }
-
-/** node-red from the repo's node_modules on the first free port of 53400-53499, stopped by its PID. */
-async function startNodeRed(userDir: string): Promise<Server> {
-  let port = 0;
-  for (let p = 53400; p < 53500 && port === 0; p++) if (await portFree(p)) port = p;
-  assert.ok(port > 0, 'a free port in 53400-53499');
-  const settings = path.join(userDir, 'settings.js');
-  writeFileSync(settings, `module.exports = ${JSON.stringify({ uiHost: '127.0.0.1', uiPort: port, flowFile: 'flows.json', credentialSecret: false, telemetry: { enabled: false, updateNotification: false }, editorTheme: { tours: false }, logging: { console: { level: 'info' } } })};\n`);
-  mkdirSync(path.join(userDir, 'lib'), { recursive: true });
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'node-red', 'red.js'), '-u', userDir, '-p', String(port), '-s', settings], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      process.kill(child.pid, 'SIGTERM');
-      const timer = setTimeout(() => { if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL'); }, 15_000);
-      await exited;
-      clearTimeout(timer);
-    }
-  };
-  try {
-    await until('node-red answering', async () => {
-      if (child.exitCode !== null) throw new Error(`node-red exited with ${child.exitCode}`);
-      return fetch(`${url}/settings`).then((r) => (r.ok ? true : undefined), () => undefined);
-    }, 90_000);
-  } catch (err) {
-    await stop();
-    throw new Error(`${(err as Error).message}\n${output}`, { cause: err });
-  }
-  return { url, output: () => output, stop };
 }
 
 async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
@@ -121,7 +76,7 @@ test('live dashboard example: npm pack + Dashboard 2 in Node-RED 4.1, traffic t1
   // next to it, so every Node-RED of the tests has Dashboard 2; the versions are the same.)
   const version = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'node_modules', DASHBOARD, 'package.json'), 'utf8')) as { version: string }).version;
   await execFileAsync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', `${DASHBOARD}@${version}`], { cwd: userDir, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
-  const server = await startNodeRed(userDir);
+  const server = await startNodeRed(userDir, await freePortIn(53400, 53499));
   t.after(() => server.stop());
 
   const nodeSets = await (await fetch(`${server.url}/nodes`, { headers: { Accept: 'application/json' } })).json() as { module: string; types: string[]; err?: string }[];

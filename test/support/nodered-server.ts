@@ -66,8 +66,22 @@ async function waitUntilUp(url: string, child: ChildProcess, ms: number): Promis
   throw new Error(`node-red did not answer at ${url} within ${ms} ms`);
 }
 
-export async function startNodeRed(userDir: string): Promise<NodeRedServer> {
-  const port = await freePort();
+/** The first port of `from`…`to` (inclusive) free on 127.0.0.1, for tests that keep to a port range. */
+export async function freePortIn(from: number, to: number): Promise<number> {
+  for (let port = from; port <= to; port++) {
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port on 127.0.0.1 in ${from}-${to}`);
+}
+
+/** node-red from the repo's node_modules in `userDir`, on `port` (default: any free one), stopped by its PID. */
+export async function startNodeRed(userDir: string, port?: number): Promise<NodeRedServer> {
+  port ??= await freePort();
   const settings = path.join(userDir, 'settings.js');
   writeFileSync(settings, `module.exports = ${JSON.stringify({ uiHost: '127.0.0.1', uiPort: port, flowFile: 'flows.json', credentialSecret: false, telemetry: { enabled: false, updateNotification: false }, editorTheme: { tours: false }, logging: { console: { level: 'info' } } })};\n`);
   mkdirSync(path.join(userDir, 'lib'), { recursive: true });
@@ -88,7 +102,7 @@ export async function startNodeRed(userDir: string): Promise<NodeRedServer> {
     rmSync(userDir, { recursive: true, force: true });
   };
   try {
-    await waitUntilUp(url, child, 60_000);
+    await waitUntilUp(url, child, 90_000);
   } catch (err) {
     await stop();
     throw new Error(`${(err as Error).message}\n${output}`);
