@@ -10,16 +10,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { packetflixPid, serviceDumpcapsWith, tempDir } from '../support/cli-host';
 import { processGone } from '../support/processes';
-import { bedAddress, bedNamespace, requireServices, sendUdp, serviceUrl, tsharkFields } from '../support/testbed';
-import type { BedEnv } from '../support/testbed';
+import { bedAddress, keeperName, requireServices, sendUdp, serviceUrl, tsharkFields } from '../support/testbed';
 import { csharg, until } from '../unit/cli/csharg-process';
 
 const execFileAsync = promisify(execFile);
-
-function keeperName(bed: BedEnv, host: string): string {
-  const ns = bedNamespace(bed, host);
-  return `${ns.name}(${ns.keeperPid})`;
-}
 
 test('csharg merge with --host svc1 --host svc2 captures t1 and t2 on both real hosts into one time-ordered pcapng named node/target/interface', async (t) => {
   const bed = await requireServices(t);

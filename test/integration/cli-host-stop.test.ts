@@ -9,21 +9,15 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { packetflixPid, serviceDumpcapStarted, serviceDumpcapsWith, tempDir } from '../support/cli-host';
 import { processGone } from '../support/processes';
-import { bedNamespace, requireServices, sendUdp, serviceUrl, tsharkFields } from '../support/testbed';
-import type { BedEnv } from '../support/testbed';
+import { keeperName, requireServices, sendUdp, serviceUrl, tsharkFields } from '../support/testbed';
 import { binDir, csharg, shell } from '../unit/cli/csharg-process';
-
-function t2Name(bed: BedEnv): string {
-  const ns = bedNamespace(bed, 't2');
-  return `${ns.name}(${ns.keeperPid})`;
-}
 
 test('csharg capture --stop-after through the real Packetflix: exit 0 with every datagram sent, then the server\'s dumpcap is gone', async (t) => {
   const bed = await requireServices(t);
   if (!bed) return;
   const pf = packetflixPid(bed);
   const file = path.join(tempDir(t), 'stop-after.pcapng');
-  const running = csharg(['--host', serviceUrl(bed), 'capture', t2Name(bed), '-i', 'eth0', '-f', 'udp port 43300', '--stop-after', '5s', '-w', file], { killAfterMs: 120_000 });
+  const running = csharg(['--host', serviceUrl(bed), 'capture', keeperName(bed, 't2'), '-i', 'eth0', '-f', 'udp port 43300', '--stop-after', '5s', '-w', file], { killAfterMs: 120_000 });
   const dumpcap = await serviceDumpcapStarted(pf, 'udp port 43300');
   const sent = await sendUdp({ from: 't1', to: 't2', count: 100, rate: 200, size: 32, port: 43300 });
   const r = await running;
@@ -38,7 +32,7 @@ test('csharg capture --max-bytes through the real Packetflix keeps whole blocks 
   if (!bed) return;
   const pf = packetflixPid(bed);
   const file = path.join(tempDir(t), 'max-bytes.pcapng');
-  const running = csharg(['--host', serviceUrl(bed), 'capture', t2Name(bed), '-i', 'eth0', '-f', 'udp port 43301', '--max-bytes', '3000', '-q', '-w', file], { killAfterMs: 120_000 });
+  const running = csharg(['--host', serviceUrl(bed), 'capture', keeperName(bed, 't2'), '-i', 'eth0', '-f', 'udp port 43301', '--max-bytes', '3000', '-q', '-w', file], { killAfterMs: 120_000 });
   const dumpcap = await serviceDumpcapStarted(pf, 'udp port 43301');
   await sendUdp({ from: 't1', to: 't2', count: 200, rate: 400, size: 8, port: 43301 });
   const r = await running;
@@ -58,7 +52,7 @@ test('csharg capture through the real Packetflix: SIGINT stops gracefully, exit 
   const pf = packetflixPid(bed);
   const file = path.join(tempDir(t), 'sigint.pcapng');
   let pid = 0;
-  const running = csharg(['--host', serviceUrl(bed), 'capture', t2Name(bed), '-i', 'eth0', '-f', 'udp port 43302', '-w', file], { onSpawn: (p) => (pid = p), killAfterMs: 120_000 });
+  const running = csharg(['--host', serviceUrl(bed), 'capture', keeperName(bed, 't2'), '-i', 'eth0', '-f', 'udp port 43302', '-w', file], { onSpawn: (p) => (pid = p), killAfterMs: 120_000 });
   const dumpcap = await serviceDumpcapStarted(pf, 'udp port 43302');
   await sendUdp({ from: 't1', to: 't2', count: 50, rate: 200, size: 16, port: 43302 });
   await new Promise((resolve) => setTimeout(resolve, 500));
@@ -76,7 +70,7 @@ test('csharg capture through the real Packetflix | head -c 1000 exits 0 while tr
   const pf = packetflixPid(bed);
   const bin = binDir();
   t.after(() => bin.cleanup());
-  const running = shell(`csharg --host '${serviceUrl(bed)}' capture '${t2Name(bed)}' -i eth0 -f 'udp port 43303' -q | head -c 1000 >/dev/null; exit \${PIPESTATUS[0]}`, { env: bin.env, killAfterMs: 120_000 });
+  const running = shell(`csharg --host '${serviceUrl(bed)}' capture '${keeperName(bed, 't2')}' -i eth0 -f 'udp port 43303' -q | head -c 1000 >/dev/null; exit \${PIPESTATUS[0]}`, { env: bin.env, killAfterMs: 120_000 });
   const dumpcap = await serviceDumpcapStarted(pf, 'udp port 43303');
   // Up to 5 s of datagrams; the pipeline ends after the first few.
   const traffic = sendUdp({ from: 't1', to: 't2', count: 500, rate: 100, size: 64, port: 43303 });
@@ -95,7 +89,7 @@ test('csharg capture through the real Packetflix exits 0 when the reader goes aw
   t.after(() => bin.cleanup());
   // A reader that takes the section header and leaves, and one that never reads at all.
   for (const reader of ['head -c 100 >/dev/null', 'sleep 1']) {
-    const r = await shell(`csharg --host '${serviceUrl(bed)}' capture '${t2Name(bed)}' -i eth0 -f 'udp port 43304' | ${reader}; exit \${PIPESTATUS[0]}`, { env: bin.env, killAfterMs: 120_000 });
+    const r = await shell(`csharg --host '${serviceUrl(bed)}' capture '${keeperName(bed, 't2')}' -i eth0 -f 'udp port 43304' | ${reader}; exit \${PIPESTATUS[0]}`, { env: bin.env, killAfterMs: 120_000 });
     assert.equal(r.code, 0, `${reader}: ${r.stderr}`);
     assert.match(r.stderr, /capture stopped \(the reader of the output went away\): 0 packets/);
     for (const d of serviceDumpcapsWith(pf, 'udp port 43304')) await processGone(d.pid);

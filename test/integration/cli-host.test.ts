@@ -20,18 +20,12 @@ import {
   tempDir,
 } from '../support/cli-host';
 import { startRecordingRelay } from '../support/recording-relay';
-import { bedAddress, bedNamespace, cshargGoPath, requireServices, sendUdp, serviceUrl, tsharkFields } from '../support/testbed';
-import type { BedEnv } from '../support/testbed';
+import { bedAddress, bedNamespace, cshargGoPath, keeperName, requireServices, sendUdp, serviceUrl, tsharkFields } from '../support/testbed';
 import { csharg } from '../unit/cli/csharg-process';
 
 const execFileAsync = promisify(execFile);
 
 /** The discovery name of a bed target namespace's keeper: `csharg-t2(PID)`. */
-function keeperName(bed: BedEnv, host: string): string {
-  const ns = bedNamespace(bed, host);
-  return `${ns.name}(${ns.keeperPid})`;
-}
-
 /** The node name csharg gives targets of a service: the host part of its URL. */
 function nodeOf(url: string): string {
   return new URL(url).hostname;

@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { dumpcapCapturing } from '../support/processes';
-import { bedAddress, bedNamespace, requireBed, sendUdp, tsharkFields } from '../support/testbed';
-import type { BedEnv } from '../support/testbed';
+import { bedAddress, bedNamespace, keeperName, requireBed, sendUdp, tsharkFields } from '../support/testbed';
 import { binDir, csharg, dumpcapsWith, shell, until } from '../unit/cli/csharg-process';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -26,11 +25,6 @@ function tempDir(t: TestContext): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'csharg-cli-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-function t2Name(bed: BedEnv): string {
-  const t2 = bedNamespace(bed, 't2');
-  return `${t2.name}(${t2.keeperPid})`;
 }
 
 test('csharg --local list -o json lists the bed namespaces by inode, in csharg key order', async (t) => {
@@ -93,7 +87,7 @@ test('csharg --local capture --stop-after writes a pcapng with the datagrams the
   const bed = await requireBed(t);
   if (!bed) return;
   const file = path.join(tempDir(t), 'cap.pcapng');
-  const running = csharg(['--local', 'capture', t2Name(bed), '-i', 'eth0', '-f', 'udp port 23010', '--stop-after', '10s', '-w', file]);
+  const running = csharg(['--local', 'capture', keeperName(bed, 't2'), '-i', 'eth0', '-f', 'udp port 23010', '--stop-after', '10s', '-w', file]);
   await captureStarted('udp port 23010');
   await sendUdp({ from: 't1', to: 't2', count: 100, rate: 200, size: 32, port: 23010 });
   const r = await running;
@@ -109,7 +103,7 @@ test('csharg --local capture --count 20 writes exactly 20 packets; csharg packet
   const bed = await requireBed(t);
   if (!bed) return;
   const file = path.join(tempDir(t), 'count.pcapng');
-  const running = csharg(['--local', 'capture', t2Name(bed), '-i', 'eth0', '-f', 'udp port 23011', '--count', '20', '-w', file]);
+  const running = csharg(['--local', 'capture', keeperName(bed, 't2'), '-i', 'eth0', '-f', 'udp port 23011', '--count', '20', '-w', file]);
   await captureStarted('udp port 23011');
   // Bursts, so that packets after the 20th are in flight when the stop comes.
   await sendUdp({ from: 't1', to: 't2', count: 200, rate: 400, size: 8, port: 23011 });
@@ -130,7 +124,7 @@ test('csharg --local capture --max-bytes keeps whole blocks within the limit and
   const bed = await requireBed(t);
   if (!bed) return;
   const file = path.join(tempDir(t), 'max.pcapng');
-  const running = csharg(['--local', 'capture', t2Name(bed), '-i', 'eth0', '-f', 'udp port 23012', '--max-bytes', '3000', '-q', '-w', file]);
+  const running = csharg(['--local', 'capture', keeperName(bed, 't2'), '-i', 'eth0', '-f', 'udp port 23012', '--max-bytes', '3000', '-q', '-w', file]);
   await captureStarted('udp port 23012');
   await sendUdp({ from: 't1', to: 't2', count: 200, rate: 400, size: 8, port: 23012 });
   const r = await running;
@@ -147,7 +141,7 @@ test('csharg --local capture | head -c 1000 exits 0 while traffic flows, and its
   if (!bed) return;
   const bin = binDir();
   t.after(() => bin.cleanup());
-  const running = shell(`csharg --local capture '${t2Name(bed)}' -i eth0 -f 'udp port 23013' -q | head -c 1000 >/dev/null; exit \${PIPESTATUS[0]}`, { env: bin.env, killAfterMs: 90_000 });
+  const running = shell(`csharg --local capture '${keeperName(bed, 't2')}' -i eth0 -f 'udp port 23013' -q | head -c 1000 >/dev/null; exit \${PIPESTATUS[0]}`, { env: bin.env, killAfterMs: 90_000 });
   await captureStarted('udp port 23013');
   // Sends for about 5 s; the pipeline ends after the first few packets.
   const traffic = sendUdp({ from: 't1', to: 't2', count: 500, rate: 100, size: 64, port: 23013 });
@@ -165,7 +159,7 @@ test('csharg --local capture exits 0 when the reader goes away while no packet f
   t.after(() => bin.cleanup());
   // A reader that takes the section header and leaves, and one that never reads at all.
   for (const reader of ['head -c 100 >/dev/null', 'sleep 1']) {
-    const r = await shell(`csharg --local capture '${t2Name(bed)}' -i eth0 -f 'udp port 23014' | ${reader}; exit \${PIPESTATUS[0]}`, { env: bin.env, killAfterMs: 30_000 });
+    const r = await shell(`csharg --local capture '${keeperName(bed, 't2')}' -i eth0 -f 'udp port 23014' | ${reader}; exit \${PIPESTATUS[0]}`, { env: bin.env, killAfterMs: 30_000 });
     assert.equal(r.code, 0, `${reader}: ${r.stderr}`);
     assert.match(r.stderr, /capture stopped \(the reader of the output went away\): 0 packets/);
     assert.deepEqual(dumpcapsWith('udp port 23014'), [], 'dumpcap still runs after csharg exited');
@@ -178,7 +172,7 @@ test('csharg --local capture: SIGINT mid-capture leaves a complete file tshark r
   if (!bed) return;
   const file = path.join(tempDir(t), 'sigint.pcapng');
   let pid = 0;
-  const running = csharg(['--local', 'capture', t2Name(bed), '-i', 'eth0', '-f', 'udp port 23015', '-w', file], { onSpawn: (p) => (pid = p) });
+  const running = csharg(['--local', 'capture', keeperName(bed, 't2'), '-i', 'eth0', '-f', 'udp port 23015', '-w', file], { onSpawn: (p) => (pid = p) });
   await captureStarted('udp port 23015');
   await sendUdp({ from: 't1', to: 't2', count: 50, rate: 200, size: 16, port: 23015 });
   await sleep(300);
@@ -199,7 +193,7 @@ test('csharg --local capture --wireshark feeds wireshark -k -i - and stops when 
   // A script in Wireshark's place (no display here): records its arguments, reads 300 bytes, quits.
   const bin = binDir({ wireshark: `#!/bin/sh\necho "$@" > '${seen}.args'\nhead -c 300 > '${seen}'\n` });
   t.after(() => bin.cleanup());
-  const r = await csharg(['--local', 'capture', t2Name(bed), '-i', 'eth0', '-f', 'udp port 23016', '--wireshark'], { env: bin.env, killAfterMs: 30_000 });
+  const r = await csharg(['--local', 'capture', keeperName(bed, 't2'), '-i', 'eth0', '-f', 'udp port 23016', '--wireshark'], { env: bin.env, killAfterMs: 30_000 });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /the reader of the output went away/);
   assert.equal(readFileSync(`${seen}.args`, 'utf8').trim(), '-k -i -');
@@ -208,7 +202,7 @@ test('csharg --local capture --wireshark feeds wireshark -k -i - and stops when 
   assert.equal(input.readUInt32LE(0), 0x0a0d0d0a, 'Wireshark got a pcapng stream');
   assert.deepEqual(dumpcapsWith('udp port 23016'), []);
 
-  const missing = await csharg(['--local', 'capture', t2Name(bed), '-i', 'eth0', '--wireshark'], { env: { ...process.env, PATH: '/nonexistent' } });
+  const missing = await csharg(['--local', 'capture', keeperName(bed, 't2'), '-i', 'eth0', '--wireshark'], { env: { ...process.env, PATH: '/nonexistent' } });
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^Error: wireshark is not installed \(Debian package wireshark\)$/m);
 });
@@ -219,7 +213,7 @@ test('csharg --local capture shows a live progress line on a terminal (script -q
   const file = path.join(tempDir(t), 'tty.pcapng');
   const bin = binDir();
   t.after(() => bin.cleanup());
-  const running = shell(`script -qfec "csharg --local capture '${t2Name(bed)}' -i eth0 -f 'udp port 23017' --stop-after 8s -w ${file}" /dev/null`, { env: bin.env, killAfterMs: 90_000 });
+  const running = shell(`script -qfec "csharg --local capture '${keeperName(bed, 't2')}' -i eth0 -f 'udp port 23017' --stop-after 8s -w ${file}" /dev/null`, { env: bin.env, killAfterMs: 90_000 });
   await captureStarted('udp port 23017');
   await sendUdp({ from: 't1', to: 't2', count: 30, rate: 100, size: 16, port: 23017 });
   const r = await running;
@@ -236,7 +230,7 @@ test('csharg --local merge captures two targets into one time-ordered pcapng wit
   const t1 = bedNamespace(bed, 't1');
   const t1Name = `${t1.name}(${t1.keeperPid})`;
   const file = path.join(tempDir(t), 'merged.pcapng');
-  const running = csharg(['--local', 'merge', t1Name, t2Name(bed), '-i', 'eth0', '-f', 'udp port 23018', '--stop-after', '10s', '-w', file]);
+  const running = csharg(['--local', 'merge', t1Name, keeperName(bed, 't2'), '-i', 'eth0', '-f', 'udp port 23018', '--stop-after', '10s', '-w', file]);
   await captureStarted('udp port 23018', 2);
   await sendUdp({ from: 't1', to: 't2', count: 40, rate: 100, size: 16, port: 23018 });
   const r = await running;
@@ -245,7 +239,7 @@ test('csharg --local merge captures two targets into one time-ordered pcapng wit
   // Every datagram twice: leaving t1's eth0 and arriving on t2's.
   const rows = await tsharkFields(file, ['frame.interface_name', 'frame.time_epoch']);
   assert.equal(rows.filter((row) => row[0]!.endsWith(`/${t1Name}/eth0`)).length, 40);
-  assert.equal(rows.filter((row) => row[0]!.endsWith(`/${t2Name(bed)}/eth0`)).length, 40);
+  assert.equal(rows.filter((row) => row[0]!.endsWith(`/${keeperName(bed, 't2')}/eth0`)).length, 40);
   const times = rows.map((row) => Number(row[1]));
   assert.deepEqual(times, [...times].sort((a, b) => a - b), 'packets in time order');
 });
@@ -261,7 +255,7 @@ test('csharg completion: bash completes commands and live target names, zsh gets
     return r.stdout.toString().trim().split('\n');
   };
   assert.deepEqual((await complete("csharg ca")), ['capture']);
-  assert.ok((await complete("csharg --local capture ''")).includes(t2Name(bed).replace(/[()]/g, '\\$&')));
+  assert.ok((await complete("csharg --local capture ''")).includes(keeperName(bed, 't2').replace(/[()]/g, '\\$&')));
   assert.ok((await complete("csharg capture --st")).includes('--stop-after'));
   assert.deepEqual(await complete("csharg list -o ya"), ['yaml']);
   const zsh = await csharg(['completion', 'zsh']);
@@ -274,7 +268,7 @@ test('csharg errors: unknown target, bad filter, bad --host, unreachable service
   const unknown = await csharg(['--local', 'capture', 'no-such-target']);
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /^Error: capture target "no-such-target" not found/m);
-  const bad = await csharg(['--local', 'capture', t2Name(bed), '-i', 'eth0', '-f', 'udp port (', '-w', '/dev/null', '-q']);
+  const bad = await csharg(['--local', 'capture', keeperName(bed, 't2'), '-i', 'eth0', '-f', 'udp port (', '-w', '/dev/null', '-q']);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /^Error: .*Invalid capture filter "udp port \("/m);
   const badHost = await csharg(['--host', 'http://user@x:1', 'list']);
@@ -295,7 +289,7 @@ test('csharg --local merge into a file that cannot be written (/dev/full) exits 
   const bed = await requireBed(t);
   if (!bed) return;
   const t1 = bedNamespace(bed, 't1');
-  const r = await csharg(['--local', 'merge', `${t1.name}(${t1.keeperPid})`, t2Name(bed), '-i', 'lo', '--stop-after', '2s', '-w', '/dev/full']);
+  const r = await csharg(['--local', 'merge', `${t1.name}(${t1.keeperPid})`, keeperName(bed, 't2'), '-i', 'lo', '--stop-after', '2s', '-w', '/dev/full']);
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /Error: cannot write the packet capture file \/dev\/full: ENOSPC/);
   assert.doesNotMatch(r.stderr, /Uncaught|node:internal|at .*\(/);

@@ -162,6 +162,12 @@ export function cshargGoPath(bed: BedEnv): string {
   return bed.services.cshargGo.path;
 }
 
+/** The name discovery gives a bed namespace's keeper process, `comm(PID)`, e.g. `csharg-t2(1234)`. */
+export function keeperName(bed: BedEnv, host: string): string {
+  const ns = bedNamespace(bed, host);
+  return `${ns.name}(${ns.keeperPid})`;
+}
+
 export function bedNamespace(bed: BedEnv, host: string): BedNamespace {
   const ns = bed.namespaces.find((n) => n.host === host);
   if (!ns) throw new Error(`the test bed has no namespace for host "${host}"`);
