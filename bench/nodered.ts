@@ -9,9 +9,9 @@ import { lastValueFrom, map, toArray } from 'rxjs';
 import { OptionCode, encodeBlock, option } from '../src/core/pcapng';
 import { replayPcapng } from '../src/rx/replay';
 import statsNode from '../src/nodes/packet-stats';
-import { packetPayload } from '../src/nodes/packet-message';
-import type { PacketPayload } from '../src/nodes/packet-message';
-import type { NodeMessage } from '../src/nodes/node-red-api';
+import { packetPayload } from '../src/nodes/lib/packet-message';
+import type { PacketPayload } from '../src/nodes/lib/packet-message';
+import type { NodeMessage } from '../src/nodes/lib/node-red-api';
 import { helper, mustGetNode } from '../test/support/nodered';
 
 const TEMPLATE_PACKETS = 8_000;

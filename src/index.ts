@@ -3,7 +3,7 @@
 
 // Version and csharg's constants
 export { SEMVER } from './core/version';
-export { DEFAULT_SERVICE_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS, DEFAULT_MAX_PAYLOAD } from './core/capture-socket';
+export { DEFAULT_SERVICE_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS, DEFAULT_MAX_PAYLOAD } from './core/host/capture-socket';
 
 // Target model, discovery parsing, cache
 export { AllNifs, parseTarget, parseDiscovery, parseDiscoveryText, targetToJSON, isBareTarget } from './core/target';
@@ -11,8 +11,8 @@ export type { Target, Targets, TargetCluster, CaptureOptions } from './core/targ
 export { TargetCache } from './core/target-cache';
 
 // Requests to Packetflix
-export { parseServiceUrl, discoveryUrl, captureUrl } from './core/service-url';
-export type { ServiceUrl } from './core/service-url';
+export { parseServiceUrl, discoveryUrl, captureUrl } from './core/host/service-url';
+export type { ServiceUrl } from './core/host/service-url';
 export {
   captureServiceQueryParams,
   captureServiceHeaders,
@@ -20,30 +20,30 @@ export {
   captureInterfaces,
   completeTarget,
   parsePodName,
-} from './core/capture-request';
-export type { CaptureRequestFields, PodName } from './core/capture-request';
+} from './core/host/capture-request';
+export type { CaptureRequestFields, PodName } from './core/host/capture-request';
 
 // SHB editor
-export { ShbEditor, shbEditStream, MAX_SHB_SIZE } from './core/shb-editor';
-export type { ShbEditorOptions } from './core/shb-editor';
-export { captureTargetMetadata, captureTargetYaml } from './core/capture-metadata';
-export type { CaptureTargetMetadata } from './core/capture-metadata';
+export { ShbEditor, shbEditStream, MAX_SHB_SIZE } from './core/shb/shb-editor';
+export type { ShbEditorOptions } from './core/shb/shb-editor';
+export { captureTargetMetadata, captureTargetYaml } from './core/shb/capture-metadata';
+export type { CaptureTargetMetadata } from './core/shb/capture-metadata';
 
 // Capture sources: the common contract, the Edgeshark host client, this machine
 export type { CaptureEnd, CaptureHandlers, CaptureSession } from './core/capture-source';
 export type { SharkTank } from './core/shark-tank';
-export { newSharkTankOnHost } from './core/host-shark-tank';
-export type { HostClientOptions, HostSharkTank } from './core/host-shark-tank';
+export { newSharkTankOnHost } from './core/host/host-shark-tank';
+export type { HostClientOptions, HostSharkTank } from './core/host/host-shark-tank';
 export { newLocalSharkTank } from './core/local/local-shark-tank';
 export type { LocalSharkTank, LocalSharkTankOptions } from './core/local/local-shark-tank';
-export { openCaptureSocket, attachCaptureSocket, captureClientOptions } from './core/capture-socket';
-export type { CaptureSocketOptions, CaptureSocketSession } from './core/capture-socket';
+export { openCaptureSocket, attachCaptureSocket, captureClientOptions } from './core/host/capture-socket';
+export type { CaptureSocketOptions, CaptureSocketSession } from './core/host/capture-socket';
 export { streamCaptureInto } from './core/capture-streamer';
 export type { CaptureStreamer } from './core/capture-streamer';
-export { startCaptureStream } from './core/start-capture-stream';
+export { startCaptureStream } from './core/host/start-capture-stream';
 export { describeTarget } from './core/describe-target';
-export type { StartCaptureStreamOptions } from './core/start-capture-stream';
-export { withShbEdit } from './core/shb-edited-session';
+export type { StartCaptureStreamOptions } from './core/host/start-capture-stream';
+export { withShbEdit } from './core/shb/edited-session';
 export { parseDuration } from './core/duration';
 
 // Errors
@@ -85,13 +85,13 @@ export { pcapngBlocks, packets, toPcapng } from './rx/pcapng';
 export { captureBlocks, capturePackets } from './rx/capture-packets';
 
 // Links made by Gostwire's web UI for Wireshark
-export { parsePacketflixLink, isPacketflixLink, PacketflixLinkError } from './core/packetflix-link';
-export type { PacketflixLink } from './core/packetflix-link';
+export { parsePacketflixLink, isPacketflixLink, PacketflixLinkError } from './core/host/packetflix-link';
+export type { PacketflixLink } from './core/host/packetflix-link';
 
 // Proxies (HTTPS_PROXY / HTTP_PROXY / NO_PROXY)
-export { proxyForUrl, noProxyMatches, parseProxyUrl, ConnectTunnelAgent, ProxyConnectError, ProxyUrlError } from './core/proxy-agent';
-export type { ProxySettings, ConnectTunnelAgentOptions } from './core/proxy-agent';
-export { DEFAULT_HEARTBEAT_MS } from './core/heartbeat';
+export { proxyForUrl, noProxyMatches, parseProxyUrl, ConnectTunnelAgent, ProxyConnectError, ProxyUrlError } from './core/host/proxy-agent';
+export type { ProxySettings, ConnectTunnelAgentOptions } from './core/host/proxy-agent';
+export { DEFAULT_HEARTBEAT_MS } from './core/host/heartbeat';
 
 // Decoding: `decodePacket` for one packet; the `decode()` operator below for streams
 export {
@@ -132,8 +132,8 @@ export { AlertRuleError, alertEngine } from './core/analysis/alert-rules';
 export type { Alert, AlertKind, AlertPacket, AlertRule, ThresholdRule, RateOfChangeRule, NewTalkerRule, PortScanRule, WindowMetric } from './core/analysis/alert-types';
 export { MergedPacket, mergedInterfaceName } from './core/analysis/merge-interface';
 export { PreTriggerRing } from './core/analysis/pre-trigger-ring';
-export { newSharkTankFleet, FleetConfigError, FleetDiscoveryError, FleetRoutingError } from './core/fleet-shark-tank';
-export type { SharkTankFleet, SharkTankFleetOptions, FleetMemberFailure } from './core/fleet-shark-tank';
+export { newSharkTankFleet, FleetConfigError, FleetDiscoveryError, FleetRoutingError } from './core/host/fleet-shark-tank';
+export type { SharkTankFleet, SharkTankFleetOptions, FleetMemberFailure } from './core/host/fleet-shark-tank';
 
 export { decode } from './rx/decode';
 export { ofProtocol, matchPackets, selectPackets } from './rx/select';
@@ -153,10 +153,10 @@ export { replayPcapng, ReplayError } from './rx/replay';
 export type { ReplayOptions, ReplaySource } from './rx/replay';
 export { bounded, BoundedStats } from './rx/bounded';
 export type { BoundedPolicy, BoundedOptions } from './rx/bounded';
-export { capturePull, capturePacketsPull } from './rx/pull';
-export type { CapturePull, CapturePullOptions, CapturePullStats } from './rx/pull';
+export { capturePull, capturePacketsPull } from './core/pull/capture-pull';
+export type { CapturePull, CapturePullOptions, CapturePullStats } from './core/pull/capture-pull';
 
 // Continuous capture: reconnect when the target comes back under its name, gaps marked in the stream
 export { captureFollow, followingTank, followRetry } from './rx/follow';
 export type { FollowOptions, FollowRetryOptions, FollowEvent } from './rx/follow';
-export { CaptureFollowError, TargetLeftError } from './core/follow-errors';
+export { CaptureFollowError, TargetLeftError } from './core/follow/errors';

@@ -4,7 +4,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../core/duration';
 import { SEMVER } from '../core/version';
-import { isPacketflixLink, parsePacketflixLink } from '../core/packetflix-link';
+import { isPacketflixLink, parsePacketflixLink } from '../core/host/packetflix-link';
 import type { SharkTank } from '../core/shark-tank';
 import type { CaptureOptions, Target } from '../core/target';
 import { followingTank } from '../rx/follow';

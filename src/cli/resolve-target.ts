@@ -3,7 +3,7 @@
 // process target of that name (and says which); several are an error that lists them; an unknown
 // name suggests the closest names there are. An exact full name always wins.
 import type { Target } from '../core/target';
-// shared with the Node-RED capture node (src/nodes/message-target.ts)
+// shared with the Node-RED capture node (src/nodes/lib/message-target.ts)
 import { processBaseName } from '../core/target-match';
 import { groupOf } from './target-groups';
 import type { TargetGroup } from './target-groups';

@@ -1,5 +1,5 @@
 // The SharkTank a command works on: this machine (--local) or a Packetflix service (--host).
-import { newSharkTankOnHost } from '../core/host-shark-tank';
+import { newSharkTankOnHost } from '../core/host/host-shark-tank';
 import { newLocalSharkTank } from '../core/local/local-shark-tank';
 import type { SharkTank } from '../core/shark-tank';
 

@@ -3,13 +3,13 @@
 // or a byte count, with its output as pcapng chunks, blocks, packets or batches of packets.
 import type { SharkTank } from '../core/shark-tank';
 import type { Target } from '../core/target';
-import { CaptureRun } from './capture-run';
-import { captureSettings } from './capture-settings';
-import type { CaptureSettings } from './capture-settings';
-import { isEdgesharkHostNode } from './host-node';
-import { errorStatus, errorText, failMessage, rejectConfiguration } from './error-status';
-import { messageTarget, withProcessName } from './message-target';
-import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './node-red-api';
+import { CaptureRun } from './lib/capture-run';
+import { captureSettings } from './lib/capture-settings';
+import type { CaptureSettings } from './lib/capture-settings';
+import { isEdgesharkHostNode } from './lib/host-node';
+import { errorStatus, errorText, failMessage, rejectConfiguration } from './lib/error-status';
+import { messageTarget, withProcessName } from './lib/message-target';
+import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './lib/node-red-api';
 
 /** Node-RED waits 15 s for a node to close; the graceful stop must end well within that. */
 const CLOSE_BUDGET_MS = 12_000;

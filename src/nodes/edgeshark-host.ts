@@ -6,15 +6,15 @@
 // capture node's picker (permission `edgeshark-host.read`); `?refresh=1` forgets the cache first.
 // GET /edgeshark/targets-for lists the targets of a service host as the editor has it configured
 // (URL, TLS, the saved token), before it is deployed (same permission).
-import { DEFAULT_SERVICE_TIMEOUT_MS } from '../core/capture-socket';
+import { DEFAULT_SERVICE_TIMEOUT_MS } from '../core/host/capture-socket';
 import type { SharkTank } from '../core/shark-tank';
-import { errorText } from './error-status';
-import { isTlsConfigNode, tankFor, timeoutMsOf, tlsFromConfigNode } from './host-settings';
-import type { HostSettings } from './host-settings';
-import { isEdgesharkHostNode } from './host-node';
-import type { EdgesharkHostNode } from './host-node';
-import type { AdminRequest, AdminResponse, NodeAPI, NodeDefinition, RuntimeNode } from './node-red-api';
-import { targetChoices } from './target-kind';
+import { errorText } from './lib/error-status';
+import { isTlsConfigNode, tankFor, timeoutMsOf, tlsFromConfigNode } from './lib/host-settings';
+import type { HostSettings } from './lib/host-settings';
+import { isEdgesharkHostNode } from './lib/host-node';
+import type { EdgesharkHostNode } from './lib/host-node';
+import type { AdminRequest, AdminResponse, NodeAPI, NodeDefinition, RuntimeNode } from './lib/node-red-api';
+import { targetChoices } from './lib/target-kind';
 
 function settingsOf(RED: NodeAPI, node: RuntimeNode, def: NodeDefinition): HostSettings {
   const source = def.source === 'url' ? 'url' : 'local';

@@ -1,11 +1,11 @@
 // The edgeshark-targets node: the host's capture targets, on input or every N seconds, filtered by
 // kind and by a name pattern. Each target can go straight into a capture node's msg.target.
 import type { Target } from '../core/target';
-import { asError, errorStatus, errorText, rejectConfiguration } from './error-status';
-import { isEdgesharkHostNode } from './host-node';
-import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './node-red-api';
-import { TARGET_KINDS, kindOf, targetLabel } from './target-kind';
-import type { TargetKind } from './target-kind';
+import { asError, errorStatus, errorText, rejectConfiguration } from './lib/error-status';
+import { isEdgesharkHostNode } from './lib/host-node';
+import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './lib/node-red-api';
+import { TARGET_KINDS, kindOf, targetLabel } from './lib/target-kind';
+import type { TargetKind } from './lib/target-kind';
 
 function kindsOf(def: NodeDefinition): Set<TargetKind> {
   const kinds = new Set<TargetKind>();

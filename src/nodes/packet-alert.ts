@@ -6,11 +6,11 @@ import type { Subscription } from 'rxjs';
 import type { Alert } from '../core/analysis/alert-types';
 import type { DecodedPacket } from '../core/decode';
 import { alertWhen } from '../rx/alert';
-import { alertRuleOf } from './alert-rule-fields';
-import { asError, errorStatus, errorText, rejectConfiguration } from './error-status';
-import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './node-red-api';
-import { PacketIntake, decodedPayload } from './packet-intake';
-import type { IntakePacket } from './packet-intake';
+import { alertRuleOf } from './lib/alert-rule-fields';
+import { asError, errorStatus, errorText, rejectConfiguration } from './lib/error-status';
+import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './lib/node-red-api';
+import { PacketIntake, decodedPayload } from './lib/packet-intake';
+import type { IntakePacket } from './lib/packet-intake';
 
 const MAX_STATUS_MESSAGE = 40;
 

@@ -5,10 +5,10 @@ import { Subject } from 'rxjs';
 import type { Subscription } from 'rxjs';
 import type { DecodedPacket } from '../core/decode';
 import { matchPackets } from '../rx/select';
-import { asError, errorStatus, rejectConfiguration } from './error-status';
-import { filterCriteria } from './filter-criteria';
-import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './node-red-api';
-import { PacketIntake } from './packet-intake';
+import { asError, errorStatus, rejectConfiguration } from './lib/error-status';
+import { filterCriteria } from './lib/filter-criteria';
+import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './lib/node-red-api';
+import { PacketIntake } from './lib/packet-intake';
 
 export = function register(RED: NodeAPI): void {
   function PacketFilter(this: RuntimeNode, def: NodeDefinition): void {

@@ -12,10 +12,10 @@ import type { WindowStats } from '../core/analysis/window-stats';
 import type { TopTalkers } from '../core/analysis/top-talkers';
 import type { DecodedPacket } from '../core/decode';
 import { windowStats, topTalkers } from '../rx/stats';
-import { errorStatus, errorText, failMessage, rejectConfiguration } from './error-status';
-import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './node-red-api';
-import { PacketIntake } from './packet-intake';
-import { WindowPipeline } from './window-pipeline';
+import { errorStatus, errorText, failMessage, rejectConfiguration } from './lib/error-status';
+import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './lib/node-red-api';
+import { PacketIntake } from './lib/packet-intake';
+import { WindowPipeline } from './lib/window-pipeline';
 
 const MIN_IDLE_MS = 1000;
 /** A packet stamped at most this long before now comes from a live capture (batches wait up to their ms). */

@@ -1,9 +1,9 @@
 // The pcapng-decode node: pcapng chunks, packets or batches in; packets with their decoded fields
 // (protocol, addresses, ports, TCP flags, VLANs, ICMP, DNS names, malformed reasons) out, one
 // message per packet or one batch per incoming message.
-import { asError, errorStatus, rejectConfiguration } from './error-status';
-import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './node-red-api';
-import { PacketIntake, decodedPayload } from './packet-intake';
+import { asError, errorStatus, rejectConfiguration } from './lib/error-status';
+import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './lib/node-red-api';
+import { PacketIntake, decodedPayload } from './lib/packet-intake';
 
 type DecodeOutput = 'packets' | 'batches';
 

@@ -3,9 +3,9 @@
 // another file); msg.topic "stop" stops a replay.
 import type { Subscription } from 'rxjs';
 import { replayPcapng } from '../rx/replay';
-import { asError, errorStatus, rejectConfiguration } from './error-status';
-import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './node-red-api';
-import { packetPayload } from './packet-message';
+import { asError, errorStatus, rejectConfiguration } from './lib/error-status';
+import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './lib/node-red-api';
+import { packetPayload } from './lib/packet-message';
 
 function speedOf(value: unknown): number | 'max' {
   if (value === 'max' || value === '' || value === undefined) return value === 'max' ? 'max' : 1;

@@ -1,10 +1,10 @@
 // The pcapng-write node: packets (chunks, packets, batches or blocks from a capture node) into a
 // pcapng file, rotating by size or time; each closed file leaves as a message.
 // msg.topic "rotate" closes the current file now (the next packet opens the next one).
-import { asError, errorStatus, errorText, rejectConfiguration } from './error-status';
-import { MessagePackets } from './message-packets';
-import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './node-red-api';
-import { RotatingPcapngFile } from './pcapng-file';
+import { asError, errorStatus, errorText, rejectConfiguration } from './lib/error-status';
+import { MessagePackets } from './lib/message-packets';
+import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './lib/node-red-api';
+import { RotatingPcapngFile } from './lib/pcapng-file';
 
 function nonNegative(value: unknown, name: string): number {
   const n = value === undefined || value === '' ? 0 : Number(value);

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Subject, firstValueFrom, lastValueFrom, tap, toArray } from 'rxjs';
 import { capture, newLocalSharkTank, packets, targets, toPcapng } from '../../src/index';
-import { newSharkTankFleet } from '../../src/core/fleet-shark-tank';
+import { newSharkTankFleet } from '../../src/core/host/fleet-shark-tank';
 import { mergeCaptures } from '../../src/rx/merge';
 import { bedNamespace, requireBed, sendUdp, tsharkFields } from '../support/testbed';
 

@@ -1,7 +1,7 @@
 // csharg capture --follow through the REAL Packetflix (svc1) on a namespace of this test's own
 // (csharg-h3f, loopback only) with a keeper process that the test restarts.
 //
-// How --follow finds a target again (src/core/follow-match.ts): by name, type, prefix and node,
+// How --follow finds a target again (src/core/follow/match.ts): by name, type, prefix and node,
 // the parts that survive a re-created container or namespace. Gostwire names a process target
 // `comm(PID)`, so a restarted keeper is a target with another name: by design --follow cannot
 // take a restarted process for the one it followed. What it does do, asserted here:

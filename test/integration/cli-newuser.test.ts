@@ -15,7 +15,7 @@ import type { TestContext } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { newLocalSharkTank } from '../../src/core/local/local-shark-tank';
-import { newSharkTankOnHost } from '../../src/core/host-shark-tank';
+import { newSharkTankOnHost } from '../../src/core/host/host-shark-tank';
 import type { Target } from '../../src/core/target';
 import { dumpcapWithFilter, keeperTarget, netnsOf, packetflixPid } from '../support/real-packetflix';
 import { startRecordingRelay } from '../support/recording-relay';

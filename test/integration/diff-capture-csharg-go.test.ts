@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import { newSharkTankOnHost } from '../../src/core/host-shark-tank';
+import { newSharkTankOnHost } from '../../src/core/host/host-shark-tank';
 import { EPB, IDB, SHB, fileBlocks, packetsOnPorts, pcapngBlocks, sequenceNumbers, startCshargGo } from '../support/csharg-go';
 import type { Block, GoRun } from '../support/csharg-go';
 import { dumpcapWithFilter, keeperTarget, packetflixPid, shbComment, waitFor } from '../support/real-packetflix';

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { newSharkTankOnHost } from '../../src/core/host-shark-tank';
+import { newSharkTankOnHost } from '../../src/core/host/host-shark-tank';
 import { runCshargGo } from '../support/csharg-go';
 import { keeperTarget } from '../support/real-packetflix';
 import { bedNamespace, cshargGoPath, requireServices, serviceUrl } from '../support/testbed';

@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import { newSharkTankOnHost } from '../../src/core/host-shark-tank';
+import { newSharkTankOnHost } from '../../src/core/host/host-shark-tank';
 import type { Target } from '../../src/core/target';
 import { SHB, fileBlocks, runCshargGo, startCshargGo } from '../support/csharg-go';
 import type { GoProcess, GoRun } from '../support/csharg-go';

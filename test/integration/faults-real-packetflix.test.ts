@@ -15,7 +15,7 @@ import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { CaptureConnectionLostError, DiscoveryError } from '../../src/core/capture-errors';
 import { CshargError } from '../../src/core/errors';
-import { newSharkTankOnHost } from '../../src/core/host-shark-tank';
+import { newSharkTankOnHost } from '../../src/core/host/host-shark-tank';
 import type { CaptureEnd } from '../../src/core/capture-source';
 import { tempDir } from '../support/cli-host';
 import { Collector } from '../support/collector';

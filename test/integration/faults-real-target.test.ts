@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { CaptureFailedError } from '../../src/core/capture-errors';
-import { newSharkTankOnHost } from '../../src/core/host-shark-tank';
+import { newSharkTankOnHost } from '../../src/core/host/host-shark-tank';
 import { PcapngPacketReader } from '../../src/core/pcapng';
 import { Collector } from '../support/collector';
 import { OwnNamespace } from '../support/cli-host';

@@ -5,8 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lastValueFrom, toArray } from 'rxjs';
-import { CaptureFollowError } from '../../src/core/follow-errors';
-import { newSharkTankOnHost } from '../../src/core/host-shark-tank';
+import { CaptureFollowError } from '../../src/core/follow/errors';
+import { newSharkTankOnHost } from '../../src/core/host/host-shark-tank';
 import { PcapngFormatError } from '../../src/core/pcapng';
 import type { Target } from '../../src/core/target';
 import { capturePackets } from '../../src/rx/capture-packets';

@@ -19,8 +19,8 @@ import {
   CaptureHandshakeError,
   CaptureWriterError,
 } from '../../src/core/capture-errors';
-import { attachCaptureSocket, captureClientOptions, openCaptureSocket } from '../../src/core/capture-socket';
-import type { CaptureSocketOptions } from '../../src/core/capture-socket';
+import { attachCaptureSocket, captureClientOptions, openCaptureSocket } from '../../src/core/host/capture-socket';
+import type { CaptureSocketOptions } from '../../src/core/host/capture-socket';
 import type { CaptureEnd } from '../../src/core/capture-source';
 import { streamCaptureInto } from '../../src/core/capture-streamer';
 import type { CaptureStreamer } from '../../src/core/capture-streamer';

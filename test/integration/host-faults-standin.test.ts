@@ -22,11 +22,11 @@ import {
   CaptureProtocolError,
   DiscoveryError,
 } from '../../src/core/capture-errors';
-import { openCaptureSocket } from '../../src/core/capture-socket';
-import type { CaptureSocketOptions } from '../../src/core/capture-socket';
+import { openCaptureSocket } from '../../src/core/host/capture-socket';
+import type { CaptureSocketOptions } from '../../src/core/host/capture-socket';
 import type { CaptureEnd } from '../../src/core/capture-source';
 import { streamCaptureInto } from '../../src/core/capture-streamer';
-import { newSharkTankOnHost } from '../../src/core/host-shark-tank';
+import { newSharkTankOnHost } from '../../src/core/host/host-shark-tank';
 import { Collector } from '../support/collector';
 import { startPacketflixStandin } from '../support/packetflix-standin';
 import type { PacketflixStandin, StandinCapture } from '../support/packetflix-standin';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { CaptureConnectionLostError } from '../../src/core/capture-errors';
 import type { CaptureEnd } from '../../src/core/capture-source';
-import { newSharkTankOnHost } from '../../src/core/host-shark-tank';
+import { newSharkTankOnHost } from '../../src/core/host/host-shark-tank';
 import type { Target } from '../../src/core/target';
 import { startPacketflixStandin } from '../support/packetflix-standin';
 import type { PacketflixStandin, StandinCapture } from '../support/packetflix-standin';

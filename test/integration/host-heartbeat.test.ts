@@ -15,7 +15,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
 import type { CaptureEnd } from '../../src/core/capture-source';
-import { newSharkTankOnHost } from '../../src/core/host-shark-tank';
+import { newSharkTankOnHost } from '../../src/core/host/host-shark-tank';
 import { bedServiceHost, countUdpDatagrams, findBedTarget, serviceDumpcapsWithFilter, settle, startFrameCountingRelay } from '../support/host-transport';
 import type { FrameCountingRelay, FrameCounts } from '../support/host-transport';
 import { processGone } from '../support/processes';

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { newSharkTankOnHost } from '../../src/core/host-shark-tank';
+import { newSharkTankOnHost } from '../../src/core/host/host-shark-tank';
 import { Collector } from '../support/collector';
 import { processGone } from '../support/processes';
 import { dumpcapInterfaces, dumpcapWithFilter, keeperTarget, netnsOf, packetflixPid, shbComment } from '../support/real-packetflix';

@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { CaptureFailedError, DiscoveryError } from '../../src/core/capture-errors';
 import type { CaptureEnd } from '../../src/core/capture-source';
 import { PodNameError, TargetNotFoundError } from '../../src/core/errors';
-import { newSharkTankOnHost } from '../../src/core/host-shark-tank';
+import { newSharkTankOnHost } from '../../src/core/host/host-shark-tank';
 import type { Target } from '../../src/core/target';
 import { CaptureObservable } from '../../src/rx/capture-observable';
 import { Collector } from '../support/collector';

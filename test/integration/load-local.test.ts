@@ -20,7 +20,7 @@ import { newLocalSharkTank } from '../../src/core/local/local-shark-tank';
 import type { LocalSharkTank } from '../../src/core/local/local-shark-tank';
 import { PcapngReader } from '../../src/core/pcapng';
 import type { Target } from '../../src/core/target';
-import { capturePull } from '../../src/rx/pull';
+import { capturePull } from '../../src/core/pull/capture-pull';
 import { capture } from '../../src/rx/shark-tank';
 import { stopAfter } from '../../src/rx/stop-after';
 import { bedNamespace, requireBed, sendUdp } from '../support/testbed';

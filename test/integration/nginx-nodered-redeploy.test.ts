@@ -12,7 +12,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import captureNode from '../../src/nodes/edgeshark-capture';
 import hostNode from '../../src/nodes/edgeshark-host';
-import { newSharkTankOnHost } from '../../src/core/host-shark-tank';
+import { newSharkTankOnHost } from '../../src/core/host/host-shark-tank';
 import { findBedTarget } from '../support/host-transport';
 import { helper } from '../support/nodered';
 import { serverDumpcapsFiltering, storedTarget } from '../support/nodered-host';

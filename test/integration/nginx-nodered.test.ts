@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import captureNode from '../../src/nodes/edgeshark-capture';
 import hostNode from '../../src/nodes/edgeshark-host';
-import type { PacketPayload } from '../../src/nodes/packet-message';
+import type { PacketPayload } from '../../src/nodes/lib/packet-message';
 import { collect, helper, mustGetNode, statusText, udpOf, waitForStatus } from '../support/nodered';
 import { serverDumpcapFiltering, serverDumpcapsFiltering, storedTarget } from '../support/nodered-host';
 import type { ServiceHost } from '../support/nodered-host';
 import { findBedTarget } from '../support/host-transport';
 import { processGone } from '../support/processes';
-import { newSharkTankOnHost } from '../../src/core/host-shark-tank';
+import { newSharkTankOnHost } from '../../src/core/host/host-shark-tank';
 import { requireNginx, sendUdp } from '../support/testbed';
 import type { BedNginx } from '../support/testbed';
 

@@ -15,7 +15,7 @@ import decodeNode from '../../src/nodes/pcapng-decode';
 import filterNode from '../../src/nodes/packet-filter';
 import statsNode from '../../src/nodes/packet-stats';
 import alertNode from '../../src/nodes/packet-alert';
-import type { NodeMessage } from '../../src/nodes/node-red-api';
+import type { NodeMessage } from '../../src/nodes/lib/node-red-api';
 import { collect, delay, helper, mustGetNode, nextMessage, waitForStatus } from '../support/nodered';
 import type { TestNode } from '../support/nodered';
 import { bedAddress, bedNamespace, dumpcapCapture, requireBed, sendUdp, tcpExchange, tsharkFields, portScan } from '../support/testbed';

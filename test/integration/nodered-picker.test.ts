@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import captureNode from '../../src/nodes/edgeshark-capture';
 import hostNode from '../../src/nodes/edgeshark-host';
-import type { TargetChoice } from '../../src/nodes/target-kind';
+import type { TargetChoice } from '../../src/nodes/lib/target-kind';
 import { helper } from '../support/nodered';
 import { requireSvc1 } from '../support/nodered-host';
 import { startRecordingRelay } from '../support/recording-relay';

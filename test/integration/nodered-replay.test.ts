@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import replayNode from '../../src/nodes/pcapng-replay';
-import { RotatingPcapngFile } from '../../src/nodes/pcapng-file';
-import type { PacketPayload } from '../../src/nodes/packet-message';
+import { RotatingPcapngFile } from '../../src/nodes/lib/pcapng-file';
+import type { PacketPayload } from '../../src/nodes/lib/packet-message';
 import { collect, helper, mustGetNode, nextMessage, statusText, waitForStatus } from '../support/nodered';
 
 function flow(filename: string): object[] {

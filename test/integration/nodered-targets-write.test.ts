@@ -14,7 +14,7 @@ import hostNode from '../../src/nodes/edgeshark-host';
 import targetsNode from '../../src/nodes/edgeshark-targets';
 import writeNode from '../../src/nodes/pcapng-write';
 import type { Target } from '../../src/core/target';
-import type { NodeMessage } from '../../src/nodes/node-red-api';
+import type { NodeMessage } from '../../src/nodes/lib/node-red-api';
 import { collect, helper, mustGetNode, nextMessage, statusText, waitForStatus } from '../support/nodered';
 import { discoveredTarget, requireSvc1, serverDumpcapFiltering, storedTarget } from '../support/nodered-host';
 import { processGone } from '../support/processes';

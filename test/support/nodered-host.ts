@@ -2,7 +2,7 @@
 // Gostwire v2.4.1): where it is, the targets its discovery names for the bed's namespaces, and
 // the dumpcap the real Packetflix runs for a capture request (read from /proc).
 import type { TestContext } from 'node:test';
-import { newSharkTankOnHost } from '../../src/core/host-shark-tank';
+import { newSharkTankOnHost } from '../../src/core/host/host-shark-tank';
 import type { Target } from '../../src/core/target';
 import { delay } from './nodered';
 import { packetflixDumpcaps } from './processes';

@@ -2,7 +2,7 @@
 // small waits on node events (status calls, messages) with a bound so no test can hang.
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { NodeMessage, NodeStatus } from '../../src/nodes/node-red-api';
+import type { NodeMessage, NodeStatus } from '../../src/nodes/lib/node-red-api';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 export interface TestNode {

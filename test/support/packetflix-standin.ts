@@ -21,8 +21,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Readable, Transform } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { shbEditStream } from '../../src/core/shb-editor';
-import type { CaptureTargetMetadata } from '../../src/core/shb-editor';
+import { shbEditStream } from '../../src/core/shb/shb-editor';
+import type { CaptureTargetMetadata } from '../../src/core/shb/shb-editor';
 import type WebSocket from 'ws';
 import type { BedEnv } from './testbed';
 

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { catchError, of, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { CaptureConnectionLostError, CaptureHandshakeError } from '../../src/core/capture-errors';
-import { checkFollowBackoff, followBackoffDelayMs } from '../../src/core/follow-backoff';
-import { CaptureFollowError } from '../../src/core/follow-errors';
+import { checkFollowBackoff, followBackoffDelayMs } from '../../src/core/follow/backoff';
+import { CaptureFollowError } from '../../src/core/follow/errors';
 import { followRetry } from '../../src/rx/follow';
 
 const ctx = { target: 'docker "web"', url: 'ws://host/capture' };

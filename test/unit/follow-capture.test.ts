@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Subject } from 'rxjs';
 import { CaptureHandshakeError } from '../../src/core/capture-errors';
 import type { CaptureEnd, CaptureHandlers, CaptureSession } from '../../src/core/capture-source';
-import { CaptureFollowError } from '../../src/core/follow-errors';
+import { CaptureFollowError } from '../../src/core/follow/errors';
 import { TargetGoneError } from '../../src/core/local/errors';
 import { PcapngReader, encodeBlock, option } from '../../src/core/pcapng';
 import type { Block, WritableBlock } from '../../src/core/pcapng';

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { PcapngBlockAligner } from '../../src/core/follow-blocks';
-import { followGapComment, withShbComment } from '../../src/core/follow-gap';
+import { PcapngBlockAligner } from '../../src/core/follow/block-aligner';
+import { followGapComment, withShbComment } from '../../src/core/follow/gap';
 import { PcapngFormatError, PcapngReader, encodeBlock, option } from '../../src/core/pcapng';
 import type { Block, WritableBlock } from '../../src/core/pcapng';
 

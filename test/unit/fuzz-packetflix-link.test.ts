@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { parsePacketflixLink, PacketflixLinkError } from '../../src/core/packetflix-link';
-import { parseServiceUrl } from '../../src/core/service-url';
+import { parsePacketflixLink, PacketflixLinkError } from '../../src/core/host/packetflix-link';
+import { parseServiceUrl } from '../../src/core/host/service-url';
 import { targetToJSON } from '../../src/core/target';
 import { FuzzTally, heapAfterGc, MAX_HEAP_GROWTH_BYTES, mutateText, Rng, showText } from './host/fuzz-harness';
 

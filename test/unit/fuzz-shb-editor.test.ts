@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { ShbEditError } from '../../src/core/errors';
-import { CAPTURE_TARGET_MARKER } from '../../src/core/capture-metadata';
-import { ShbEditor } from '../../src/core/shb-editor';
-import type { CaptureTargetMetadata } from '../../src/core/shb-editor';
+import { CAPTURE_TARGET_MARKER } from '../../src/core/shb/capture-metadata';
+import { ShbEditor } from '../../src/core/shb/shb-editor';
+import type { CaptureTargetMetadata } from '../../src/core/shb/shb-editor';
 import { epb, idb, shb, str } from './pcapng/build';
 import { FuzzTally, heapAfterGc, MAX_HEAP_GROWTH_BYTES, mutateBytes, mutateText, Rng, showBytes } from './host/fuzz-harness';
 

@@ -15,7 +15,7 @@ import {
 } from '../../src/core/capture-errors';
 import { ServiceUrlError, TargetNotFoundError } from '../../src/core/errors';
 import { CapturePrivilegeError, DumpcapFailedError, DumpcapMissingError, TargetGoneError } from '../../src/core/local/errors';
-import { MAX_STATUS_TEXT, describeError, errorStatus, errorText } from '../../src/nodes/error-status';
+import { MAX_STATUS_TEXT, describeError, errorStatus, errorText } from '../../src/nodes/lib/error-status';
 
 const ctx = { target: 'proc "csharg-t2(4285)" on node "198.18.255.2" (netns 4026532300)', url: 'ws://198.18.255.2:5001/capture?container=%7B%7D&nif=eth0' };
 const where = 'capture of proc "csharg-t2(4285)" on node "198.18.255.2" (netns 4026532300) at ws://198.18.255.2:5001/capture';

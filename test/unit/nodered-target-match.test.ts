@@ -7,9 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Target } from '../../src/core/target';
 import { TargetNotFoundError } from '../../src/core/errors';
-import { describeError } from '../../src/nodes/error-status';
-import { AmbiguousTargetError, resolveBareTarget } from '../../src/nodes/message-target';
-import { targetChoices } from '../../src/nodes/target-kind';
+import { describeError } from '../../src/nodes/lib/error-status';
+import { AmbiguousTargetError, resolveBareTarget } from '../../src/nodes/lib/message-target';
+import { targetChoices } from '../../src/nodes/lib/target-kind';
 
 const proc = (name: string, netns: number): Target => ({ name, type: 'proc', netns, networkInterfaces: ['lo', 'eth0'] });
 const discovered: Target[] = [

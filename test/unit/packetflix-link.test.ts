@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PacketflixLinkError, isPacketflixLink, parsePacketflixLink } from '../../src/core/packetflix-link';
+import { PacketflixLinkError, isPacketflixLink, parsePacketflixLink } from '../../src/core/host/packetflix-link';
 
 const container = JSON.stringify({ name: 'web', type: 'docker', netns: 4026532246, 'network-interfaces': ['eth0', 'lo'], prefix: '' });
 

@@ -6,7 +6,7 @@ import os from 'node:os';
 import type { CaptureHandlers, CaptureSession } from '../capture-source';
 import { TargetNotFoundError } from '../errors';
 import type { SharkTank } from '../shark-tank';
-import { captureTargetMetadata } from '../shb-editor';
+import { captureTargetMetadata } from '../shb/shb-editor';
 import { isBareTarget, targetToJSON } from '../target';
 import type { CaptureOptions, Target } from '../target';
 import { discoverLocalTargets } from './discovery';

@@ -1,6 +1,6 @@
 // Decoding one complete block (already framed and length-checked) into its typed form.
 
-import type { CaptureTargetMetadata } from '../capture-metadata';
+import type { CaptureTargetMetadata } from '../shb/capture-metadata';
 import { BlockType, NameRecordType, OptionCode, padded4 } from './constants';
 import { PcapngFormatError } from './errors';
 import {
@@ -9,7 +9,7 @@ import {
 import { EnhancedPacketView } from './packet-block';
 import type { SectionState } from './section';
 import { tsresolOf } from './section';
-import { parseCaptureTargetYaml } from './target-yaml';
+import { parseCaptureTargetYaml } from '../shb/target-yaml';
 import type {
   Block, CustomBlock, DecryptionSecretsBlock, InterfaceDescriptionBlock, InterfaceInfo, InterfaceStatisticsBlock, NameRecord,
   NameResolutionBlock, ObsoletePacketBlock, SectionHeaderBlock, SimplePacketBlock, UnknownBlock,

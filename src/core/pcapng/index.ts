@@ -8,7 +8,7 @@ export { PcapngWriter, toPcapngBytes } from './packet-writer';
 export type { PcapngWriterOptions } from './packet-writer';
 export { PcapngReader } from './reader';
 export type { PcapngReaderOptions } from './reader';
-export { parseCaptureTargetYaml } from './target-yaml';
+export { parseCaptureTargetYaml } from '../shb/target-yaml';
 export { timestampMs, timestampNs, timestampScale } from './timestamp';
 export type { TimestampScale } from './timestamp';
 export { PcapngBlockStream, PcapngPacketStream } from './transform';

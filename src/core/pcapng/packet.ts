@@ -1,7 +1,7 @@
 // A captured packet, whatever block carried it, with its interface and section metadata.
 
 import { inspect } from 'node:util';
-import type { CaptureTargetMetadata } from '../capture-metadata';
+import type { CaptureTargetMetadata } from '../shb/capture-metadata';
 import { EnhancedPacketView } from './packet-block';
 import { isoTimeNs, timestampMs, timestampNs } from './timestamp';
 import type { InterfaceInfo, PacketCarryingBlock } from './types';

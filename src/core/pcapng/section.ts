@@ -1,6 +1,6 @@
 // What the reader knows about the current section: byte order, interfaces, target metadata.
 
-import type { CaptureTargetMetadata } from '../capture-metadata';
+import type { CaptureTargetMetadata } from '../shb/capture-metadata';
 import { OptionCode } from './constants';
 import { timestampScale } from './timestamp';
 import type { InterfaceDescriptionBlock, InterfaceInfo } from './types';

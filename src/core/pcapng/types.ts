@@ -2,7 +2,7 @@
 // counters, comments) are read from `options`; the writer encodes `options` as they are, so a
 // block read and written again keeps its bytes.
 
-import type { CaptureTargetMetadata } from '../capture-metadata';
+import type { CaptureTargetMetadata } from '../shb/capture-metadata';
 import type { TimestampScale } from './timestamp';
 
 /** One option as stored: its value bytes (unpadded) in the byte order of its block. */

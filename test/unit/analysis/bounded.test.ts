@@ -4,7 +4,7 @@ import { TestScheduler } from 'rxjs/testing';
 import type { CaptureEnd, CaptureHandlers, CaptureSession } from '../../../src/core/capture-source';
 import type { SharkTank } from '../../../src/core/shark-tank';
 import { BoundedStats, bounded } from '../../../src/rx/bounded';
-import { capturePacketsPull, capturePull } from '../../../src/rx/pull';
+import { capturePacketsPull, capturePull } from '../../../src/core/pull/capture-pull';
 import { pcapngOf } from './packet-fixtures';
 
 function scheduler(): TestScheduler {

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CaptureEnd, CaptureHandlers, CaptureSession } from '../../../src/core/capture-source';
 import { TargetNotFoundError } from '../../../src/core/errors';
-import { FleetConfigError, FleetDiscoveryError, FleetRoutingError, newSharkTankFleet } from '../../../src/core/fleet-shark-tank';
-import type { FleetMemberFailure } from '../../../src/core/fleet-shark-tank';
+import { FleetConfigError, FleetDiscoveryError, FleetRoutingError, newSharkTankFleet } from '../../../src/core/host/fleet-shark-tank';
+import type { FleetMemberFailure } from '../../../src/core/host/fleet-shark-tank';
 import type { SharkTank } from '../../../src/core/shark-tank';
 import type { Target } from '../../../src/core/target';
 

@@ -1,7 +1,7 @@
 // Synthetic packets for the analysis unit tests: real pcapng bytes (SHB with capture target
 // metadata, named IDBs with ns resolution, EPBs of Ethernet/IPv4/TCP or UDP frames at given
 // times), read back by the library's reader so the tests see the Packet objects a capture gives.
-import { captureTargetYaml } from '../../../src/core/capture-metadata';
+import { captureTargetYaml } from '../../../src/core/shb/capture-metadata';
 import { OptionCode, PcapngPacketReader, encodeBlock, option } from '../../../src/core/pcapng';
 import type { Packet } from '../../../src/core/pcapng';
 

@@ -4,7 +4,7 @@ import { validateHeaderName, validateHeaderValue } from 'node:http';
 import fc from 'fast-check';
 import {
   captureServiceQueryParams, captureServiceHeaders, captureInterfaces, completeTarget, parsePodName, MAX_REQUEST_FIELD_LENGTH,
-} from '../../../src/core/capture-request';
+} from '../../../src/core/host/capture-request';
 import { targetToJSON, AllNifs } from '../../../src/core/target';
 import type { Target } from '../../../src/core/target';
 import { TargetCache } from '../../../src/core/target-cache';

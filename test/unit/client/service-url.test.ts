@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseServiceUrl, discoveryUrl, captureUrl } from '../../../src/core/service-url';
+import { parseServiceUrl, discoveryUrl, captureUrl } from '../../../src/core/host/service-url';
 import { ServiceUrlError } from '../../../src/core/errors';
 
 describe('parseServiceUrl', () => {

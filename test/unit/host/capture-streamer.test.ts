@@ -5,7 +5,7 @@ import { CaptureWriterError } from '../../../src/core/capture-errors';
 import type { CaptureEnd, CaptureHandlers, CaptureSession } from '../../../src/core/capture-source';
 import { streamCaptureInto } from '../../../src/core/capture-streamer';
 import { ShbEditError } from '../../../src/core/errors';
-import { withShbEdit } from '../../../src/core/shb-edited-session';
+import { withShbEdit } from '../../../src/core/shb/edited-session';
 
 /** A scripted session: the test pushes chunks and ends; records pause/resume/stop calls. */
 function fakeSession() {

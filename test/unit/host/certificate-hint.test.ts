@@ -1,7 +1,7 @@
 // What the user is told about a TLS failure: the server's certificate, or the server refusing ours.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { certificateHint, oneLine } from '../../../src/core/capture-socket';
+import { certificateHint, oneLine } from '../../../src/core/host/capture-socket';
 
 const withCode = (code: string): Error & { code: string } => Object.assign(new Error(code), { code });
 

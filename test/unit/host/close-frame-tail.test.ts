@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { closeFrameAtEnd, ReceivedTail } from '../../../src/core/close-frame-tail';
+import { closeFrameAtEnd, ReceivedTail } from '../../../src/core/host/close-frame-tail';
 
 function closeFrame(code: number, reason: string): Buffer {
   const r = Buffer.from(reason, 'utf8');

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { openCaptureSocket } from '../../../src/core/capture-socket';
+import { openCaptureSocket } from '../../../src/core/host/capture-socket';
 import type { CaptureEnd } from '../../../src/core/capture-source';
 
 const SHB = Buffer.from('0a0d0d0a1c0000004d3c2b1a01000000ffffffffffffffff1c000000', 'hex');

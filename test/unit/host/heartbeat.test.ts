@@ -2,7 +2,7 @@
 // whole interval after a ping with nothing heard, never while suspended, never after stop.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Heartbeat } from '../../../src/core/heartbeat';
+import { Heartbeat } from '../../../src/core/host/heartbeat';
 
 describe('Heartbeat', () => {
   const setup = (t: { mock: { timers: { enable(o: { apis: ['setInterval'] }): void } } }, intervalMs = 100) => {

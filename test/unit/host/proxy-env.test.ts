@@ -1,7 +1,7 @@
 // Unit: which proxy a URL goes through (HTTPS_PROXY / HTTP_PROXY / NO_PROXY) and proxy URL parsing.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { noProxyMatches, parseProxyUrl, proxyForUrl, ProxyUrlError } from '../../../src/core/proxy-agent';
+import { noProxyMatches, parseProxyUrl, proxyForUrl, ProxyUrlError } from '../../../src/core/host/proxy-agent';
 
 describe('proxyForUrl', () => {
   it('picks HTTPS_PROXY for https/wss and HTTP_PROXY for http/ws, upper case before lower case', () => {

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { captureTargetYaml } from '../../../src/core/capture-metadata';
-import type { CaptureTargetMetadata } from '../../../src/core/capture-metadata';
+import { captureTargetYaml } from '../../../src/core/shb/capture-metadata';
+import type { CaptureTargetMetadata } from '../../../src/core/shb/capture-metadata';
 import { PcapngReader, parseCaptureTargetYaml } from '../../../src/core/pcapng';
 
 interface Vectors {

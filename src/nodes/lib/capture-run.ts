@@ -1,0 +1,123 @@
+// One running capture of the edgeshark-capture node: the RxJS capture of a target, its stop
+// conditions, and its output as messages in the chosen form. Stops are graceful: what is in
+// flight still arrives (beyond a packet limit it is dropped), then the run ends.
+import { Subject, tap } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
+import { packetOf } from '../../core/pcapng';
+import type { Block } from '../../core/pcapng';
+import type { SharkTank } from '../../core/shark-tank';
+import type { CaptureOptions, Target } from '../../core/target';
+import { pcapngBlocks } from '../../rx/pcapng';
+import { capture } from '../../rx/shark-tank';
+import { stopAfter } from '../../rx/stop-after';
+import type { OutputMode, StopConditions } from './capture-settings';
+import { Batcher } from './packet-batcher';
+import { blockPayload, packetPayload } from './packet-message';
+import type { PacketPayload } from './packet-message';
+import type { NodeMessage } from './node-red-api';
+import { targetLabel } from './target-kind';
+
+export interface CaptureRunOptions {
+  readonly tank: SharkTank;
+  readonly target: Target;
+  readonly options: CaptureOptions;
+  readonly stop: StopConditions;
+  readonly output: OutputMode;
+  readonly batchPackets: number;
+  readonly batchMs: number;
+  readonly send: (msg: NodeMessage) => void;
+  /** the first bytes arrived: the capture runs */
+  readonly onCapturing?: () => void;
+}
+
+export interface CaptureTotals {
+  packets: number;
+  /** captured bytes of the packets */
+  bytes: number;
+}
+
+export class CaptureRun {
+  readonly totals: CaptureTotals = { packets: 0, bytes: 0 };
+  /** resolves when the capture has ended: undefined, or the error that ended it */
+  readonly ended: Promise<Error | undefined>;
+  readonly label: string;
+  readonly #stop$ = new Subject<void>();
+  readonly #subscription: Subscription;
+  #stopping = false;
+
+  constructor(private readonly o: CaptureRunOptions) {
+    this.label = targetLabel(o.target);
+    const batcher = o.output === 'batches'
+      ? new Batcher<PacketPayload>({ maxItems: o.batchPackets, maxMs: o.batchMs }, (payload) => this.#send(payload))
+      : undefined;
+    let chunks: Observable<Buffer> = capture(o.tank, o.target, o.options).stopWhen(this.#stop$);
+    if (o.stop.durationMs > 0) chunks = chunks.pipe(stopAfter(o.stop.durationMs));
+    let started = false;
+    let resolveEnded!: (err: Error | undefined) => void;
+    this.ended = new Promise((resolve) => { resolveEnded = resolve; });
+    this.#subscription = chunks
+      .pipe(
+        tap((chunk) => {
+          if (!started) {
+            started = true;
+            o.onCapturing?.();
+          }
+          if (o.output === 'chunks') this.#send(chunk);
+        }),
+        pcapngBlocks(),
+      )
+      .subscribe({
+        next: (block) => this.#onBlock(block, batcher),
+        error: (err: unknown) => {
+          batcher?.flush();
+          resolveEnded(err instanceof Error ? err : new Error(String(err)));
+        },
+        complete: () => {
+          batcher?.flush();
+          resolveEnded(undefined);
+        },
+      });
+  }
+
+  #send(payload: unknown): void {
+    const { target } = this.o;
+    this.o.send({
+      topic: this.label,
+      payload,
+      target: { name: target.name, type: target.type, ...(target.prefix ? { prefix: target.prefix } : {}) },
+    });
+  }
+
+  #onBlock(block: Block, batcher: Batcher<PacketPayload> | undefined): void {
+    const packet = packetOf(block);
+    const { stop, output } = this.o;
+    if (packet) {
+      // In flight after a packet limit was reached: not wanted.
+      if (stop.packets > 0 && this.totals.packets >= stop.packets) return;
+      this.totals.packets++;
+      this.totals.bytes += packet.capturedLength;
+    }
+    if (output === 'blocks') this.#send(blockPayload(block, packet));
+    else if (packet && output === 'packets') this.#send(packetPayload(packet));
+    else if (packet && batcher) batcher.add(packetPayload(packet));
+    if ((stop.packets > 0 && this.totals.packets >= stop.packets) || (stop.bytes > 0 && this.totals.bytes >= stop.bytes)) void this.stop();
+  }
+
+  /** Asks for the graceful stop; resolves with the end. */
+  stop(): Promise<Error | undefined> {
+    if (!this.#stopping) {
+      this.#stopping = true;
+      this.#stop$.next();
+    }
+    return this.ended;
+  }
+
+  /** Stops gracefully, but gives up waiting after `ms` and drops the subscription (still a stop). */
+  async close(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); });
+    await Promise.race([this.stop().then(() => undefined), late]);
+    clearTimeout(timer);
+    this.#subscription.unsubscribe();
+  }
+}
