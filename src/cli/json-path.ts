@@ -5,6 +5,7 @@
 // is found by its JSON key or its Go field name (`.name` and `.Name`, `.netns` and `.NetNS`).
 import { GoStruct, NIL_SLICE, goJsonEscape, goJsonPathText, scalarText } from './go-format';
 import type { GoValue } from './go-format';
+import { isRecordLike } from '../core/records';
 
 export type PathStep = { kind: 'field'; name: string } | { kind: 'index'; index: number } | { kind: 'all' };
 
@@ -87,7 +88,7 @@ function bracketStep(text: string, inner: string): PathStep {
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof GoStruct);
+  return isRecordLike(v) && !(v instanceof GoStruct);
 }
 
 export interface EvaluateOptions {

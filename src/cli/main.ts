@@ -20,6 +20,7 @@ import type { TargetQuery } from './resolve-target';
 import { DEFAULT_HOST, tankFor } from './tank';
 import type { GlobalOptions } from './tank';
 import { groupOf, parseGroups } from './target-groups';
+import { asError } from '../core/errors';
 
 function durationArg(text: string): number {
   try {
@@ -271,7 +272,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     const debug = program.opts<ParsedGlobals>().debug === true;
-    const e = err instanceof Error ? err : new Error(String(err));
+    const e = asError(err);
     process.stderr.write(`Error: ${debug && e.stack ? e.stack : e.message}\n`);
     return 1;
   }

@@ -5,6 +5,7 @@ import { createReadStream } from 'node:fs';
 import { once } from 'node:events';
 import { PcapngPacketReader } from '../core/pcapng';
 import type { Packet } from '../core/pcapng';
+import { errorMessage } from '../core/errors';
 
 function packetLine(p: Packet): string {
   const ts = p.timestampNs;
@@ -38,7 +39,7 @@ export async function runPackets(files: string[], out: NodeJS.WritableStream, st
       await printFile(name, input, out);
     } catch (e) {
       if (file !== '-') (input as ReturnType<typeof createReadStream>).destroy();
-      throw new Error(`${name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new Error(`${name}: ${errorMessage(e)}`, { cause: e });
     }
   }
 }

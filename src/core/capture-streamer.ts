@@ -5,6 +5,7 @@ import type { Writable } from 'node:stream';
 import { CaptureWriterError } from './capture-errors';
 import type { CaptureContext } from './capture-errors';
 import type { CaptureEnd, CaptureHandlers, CaptureSession } from './capture-source';
+import { asError } from './errors';
 
 /**
  * A running capture into a Writable. Every method resolves with the same end reason:
@@ -100,7 +101,7 @@ export function streamCaptureInto(
   try {
     session = open(handlers);
   } catch (err) {
-    const error = err instanceof Error ? err : new Error(String(err));
+    const error = asError(err);
     finishOutput({ kind: 'error', error });
   }
 

@@ -1,3 +1,4 @@
+import {  } from './errors';
 // Typed errors of the core library. Every error carries a stable `code` so that callers (the CLI,
 // Node-RED nodes, RxJS subscribers) can branch on the kind of failure without parsing messages.
 
@@ -88,4 +89,14 @@ export class ShbEditError extends CshargError {
   ) {
     super(code, `pcapng section header block: ${detail}`);
   }
+}
+
+/** Whatever was thrown, as an Error (a thrown string or object becomes the message of a plain Error). */
+export function asError(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new Error(String(thrown));
+}
+
+/** The message of whatever was thrown. */
+export function errorMessage(thrown: unknown): string {
+  return thrown instanceof Error ? thrown.message : String(thrown);
 }

@@ -2,6 +2,7 @@
 // dumpcap source, and fleets of hosts. The RxJS face, the CLI and the Node-RED nodes use only this.
 import type { CaptureEnd, CaptureHandlers, CaptureSession } from './capture-source';
 import type { CaptureOptions, Target } from './target';
+import { asError } from './errors';
 
 export interface SharkTank {
   /** for messages: the service URL, or "this machine" */
@@ -44,10 +45,10 @@ export function deferredCaptureSession(
         inner = open(once);
         if (paused) inner.pause();
       } catch (err) {
-        once.onEnd({ kind: 'error', error: err instanceof Error ? err : new Error(String(err)) });
+        once.onEnd({ kind: 'error', error: asError(err) });
       }
     },
-    (err: unknown) => once.onEnd({ kind: 'error', error: err instanceof Error ? err : new Error(String(err)) }),
+    (err: unknown) => once.onEnd({ kind: 'error', error: asError(err) }),
   );
   return {
     stop() {

@@ -2,6 +2,7 @@
 // parser, and csharg's exact JSON serialisation of a target (used in capture requests).
 
 import { DiscoveryFormatError } from './errors';
+import { isRecordLike } from './records';
 
 /** Identity of the Kubernetes cluster a target belongs to (cluster mode only). */
 export interface TargetCluster {
@@ -73,9 +74,6 @@ const JSON_KEYS = {
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.values(JSON_KEYS));
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -136,7 +134,7 @@ class TargetReader {
   optionalCluster(key: string): TargetCluster | undefined {
     const value = this.json[key];
     if (value === undefined || value === null) return undefined;
-    if (!isRecord(value)) this.fail(key, `must be an object, got ${describe(value)}`);
+    if (!isRecordLike(value)) this.fail(key, `must be an object, got ${describe(value)}`);
     const nested = new TargetReader(value, this.label, `${this.keyPrefix}${key}.`);
     const context = nested.optionalString('context');
     const uid = nested.optionalString('uid');
@@ -155,7 +153,7 @@ function labelOf(json: Record<string, unknown>, index: number | undefined): stri
  * required; unknown keys go to `extra`. `index` (its position in a list) names an unnamed target.
  */
 export function parseTarget(json: unknown, index?: number): Target {
-  if (!isRecord(json)) {
+  if (!isRecordLike(json)) {
     throw new DiscoveryFormatError('', index === undefined ? '(unnamed)' : `#${index}`, `a target must be an object, got ${describe(json)}`);
   }
   const read = new TargetReader(json, labelOf(json, index));
@@ -198,7 +196,7 @@ export function parseTarget(json: unknown, index?: number): Target {
  * Only `containers` matters; `null` there means no targets (as Go writes an empty list).
  */
 export function parseDiscovery(json: unknown): Target[] {
-  if (!isRecord(json)) throw new DiscoveryFormatError('', '', `must be a JSON object, got ${describe(json)}`);
+  if (!isRecordLike(json)) throw new DiscoveryFormatError('', '', `must be a JSON object, got ${describe(json)}`);
   const containers = json.containers;
   if (containers === null) return [];
   if (containers === undefined) throw new DiscoveryFormatError('containers', '', 'is missing');

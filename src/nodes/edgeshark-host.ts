@@ -15,6 +15,7 @@ import { isEdgesharkHostNode } from './lib/host-node';
 import type { EdgesharkHostNode } from './lib/host-node';
 import type { AdminRequest, AdminResponse, NodeAPI, NodeDefinition, RuntimeNode } from './lib/node-red-api';
 import { targetChoices } from './lib/target-kind';
+import { asError } from '../core/errors';
 
 function settingsOf(RED: NodeAPI, node: RuntimeNode, def: NodeDefinition): HostSettings {
   const source = def.source === 'url' ? 'url' : 'local';
@@ -90,7 +91,7 @@ export = function register(RED: NodeAPI): void {
     try {
       settings = settingsOf(RED, node, def);
     } catch (err) {
-      settingsError = err instanceof Error ? err : new Error(String(err));
+      settingsError = asError(err);
       node.error(errorText(err));
     }
     let tank: SharkTank | undefined;

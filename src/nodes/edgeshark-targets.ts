@@ -1,7 +1,7 @@
 // The edgeshark-targets node: the host's capture targets, on input or every N seconds, filtered by
 // kind and by a name pattern. Each target can go straight into a capture node's msg.target.
 import type { Target } from '../core/target';
-import { asError, errorStatus, errorText, rejectConfiguration } from './lib/error-status';
+import { errorStatus, errorText, rejectConfiguration } from './lib/error-status';
 import { isEdgesharkHostNode } from './lib/host-node';
 import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './lib/node-red-api';
 import { TARGET_KINDS, kindOf, targetLabel } from './lib/target-kind';
@@ -57,7 +57,7 @@ export = function register(RED: NodeAPI): void {
     node.on('input', (msg: NodeMessage, send: SendFunction, done: DoneFunction) => {
       list(msg, send).then(() => done(), (err: unknown) => {
         node.status(errorStatus(err));
-        done(asError(err));
+        done(errorText(err));
       });
     });
 

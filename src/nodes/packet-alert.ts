@@ -7,7 +7,7 @@ import type { Alert } from '../core/analysis/alert-types';
 import type { DecodedPacket } from '../core/decode';
 import { alertWhen } from '../rx/alert';
 import { alertRuleOf } from './lib/alert-rule-fields';
-import { asError, errorStatus, errorText, rejectConfiguration } from './lib/error-status';
+import { errorStatus, errorText, rejectConfiguration } from './lib/error-status';
 import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './lib/node-red-api';
 import { PacketIntake, decodedPayload } from './lib/packet-intake';
 import type { IntakePacket } from './lib/packet-intake';
@@ -56,7 +56,7 @@ export = function register(RED: NodeAPI): void {
         done();
       } catch (err) {
         node.status(errorStatus(err));
-        done(asError(err));
+        done(errorText(err));
       }
     });
 

@@ -5,7 +5,7 @@ import { Subject } from 'rxjs';
 import type { Subscription } from 'rxjs';
 import type { DecodedPacket } from '../core/decode';
 import { matchPackets } from '../rx/select';
-import { asError, errorStatus, rejectConfiguration } from './lib/error-status';
+import { errorStatus, errorText, rejectConfiguration } from './lib/error-status';
 import { filterCriteria } from './lib/filter-criteria';
 import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './lib/node-red-api';
 import { PacketIntake } from './lib/packet-intake';
@@ -47,7 +47,7 @@ export = function register(RED: NodeAPI): void {
         done();
       } catch (err) {
         node.status(errorStatus(err));
-        done(asError(err));
+        done(errorText(err));
       }
     });
 

@@ -1,7 +1,7 @@
 // The pcapng-decode node: pcapng chunks, packets or batches in; packets with their decoded fields
 // (protocol, addresses, ports, TCP flags, VLANs, ICMP, DNS names, malformed reasons) out, one
 // message per packet or one batch per incoming message.
-import { asError, errorStatus, rejectConfiguration } from './lib/error-status';
+import { errorStatus, errorText, rejectConfiguration } from './lib/error-status';
 import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './lib/node-red-api';
 import { PacketIntake, decodedPayload } from './lib/packet-intake';
 
@@ -45,7 +45,7 @@ export = function register(RED: NodeAPI): void {
         done();
       } catch (err) {
         node.status(errorStatus(err));
-        done(asError(err));
+        done(errorText(err));
       }
     });
 

@@ -3,7 +3,7 @@
 // another file); msg.topic "stop" stops a replay.
 import type { Subscription } from 'rxjs';
 import { replayPcapng } from '../rx/replay';
-import { asError, errorStatus, rejectConfiguration } from './lib/error-status';
+import { errorStatus, errorText, rejectConfiguration } from './lib/error-status';
 import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './lib/node-red-api';
 import { packetPayload } from './lib/packet-message';
 
@@ -61,7 +61,7 @@ export = function register(RED: NodeAPI): void {
           error: (err: unknown) => {
             running = undefined;
             node.status(errorStatus(err));
-            done(asError(err));
+            done(errorText(err));
           },
           complete: () => finish(),
         }),

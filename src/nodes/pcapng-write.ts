@@ -1,7 +1,7 @@
 // The pcapng-write node: packets (chunks, packets, batches or blocks from a capture node) into a
 // pcapng file, rotating by size or time; each closed file leaves as a message.
 // msg.topic "rotate" closes the current file now (the next packet opens the next one).
-import { asError, errorStatus, errorText, rejectConfiguration } from './lib/error-status';
+import { errorStatus, errorText, rejectConfiguration } from './lib/error-status';
 import { MessagePackets } from './lib/message-packets';
 import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './lib/node-red-api';
 import { RotatingPcapngFile } from './lib/pcapng-file';
@@ -48,7 +48,7 @@ export = function register(RED: NodeAPI): void {
         done();
       } catch (err) {
         node.status(errorStatus(err));
-        done(asError(err));
+        done(errorText(err));
       }
     });
 

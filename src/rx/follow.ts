@@ -9,7 +9,7 @@ import { NEVER, Observable, Subject, asyncScheduler, defer, exhaustMap, filter, 
 import type { MonoTypeOperatorFunction, SchedulerLike, Subscription } from 'rxjs';
 import type { CaptureEnd, CaptureHandlers, CaptureSession } from '../core/capture-source';
 import { describeTarget } from '../core/describe-target';
-import { TargetNotFoundError } from '../core/errors';
+import { TargetNotFoundError, asError } from '../core/errors';
 import { checkFollowBackoff, followBackoffDelayMs } from '../core/follow/backoff';
 import type { FollowBackoff } from '../core/follow/backoff';
 import { PcapngBlockAligner } from '../core/follow/block-aligner';
@@ -60,9 +60,6 @@ export type FollowEvent =
   /** following stopped for good */
   | { readonly type: 'gave-up'; readonly error: CaptureFollowError };
 
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
 
 function checkBounds(options: FollowRetryOptions): { maxAttempts: number; giveUpAfterMs: number } {
   checkFollowBackoff(options.backoff);

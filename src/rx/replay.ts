@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Observable, asyncScheduler } from 'rxjs';
 import type { SchedulerLike, Subscription } from 'rxjs';
-import { CshargError } from '../core/errors';
+import { CshargError, asError } from '../core/errors';
 import { PcapngFormatError, PcapngPacketReader } from '../core/pcapng';
 import type { Packet, PcapngReaderOptions } from '../core/pcapng';
 
@@ -69,9 +69,6 @@ function describeSource(source: ReplaySource, name: string | undefined): string 
   return Buffer.isBuffer(source) ? '<bytes>' : '<stream>';
 }
 
-function asError(e: unknown): Error {
-  return e instanceof Error ? e : new Error(String(e));
-}
 
 /**
  * The packets of a pcapng file (path), stream, chunk iterable or bytes, each subscription

@@ -2,6 +2,7 @@
 // message follows a 2-byte length; a message split across segments is not reassembled.
 
 import * as dnsPacket from 'dns-packet';
+import { errorMessage } from '../errors';
 
 export type DnsMessage = dnsPacket.DecodedPacket;
 
@@ -30,7 +31,7 @@ export class DnsLayer {
       try {
         message = dnsPacket.decode(bytes);
       } catch (e) {
-        why = `DNS: ${e instanceof Error ? e.message : String(e)}`;
+        why = `DNS: ${errorMessage(e)}`;
       }
     }
     this.message = message;

@@ -3,7 +3,7 @@
 // (refused credentials, a wrong path, a bad filter, missing privilege or tools).
 
 import { CaptureFailedError, CaptureHandshakeError } from '../capture-errors';
-import { CshargError } from '../errors';
+import { CshargError, errorMessage } from '../errors';
 import { DumpcapFailedError } from '../local/errors';
 
 export type FollowVerdict = { readonly retry: true } | { readonly retry: false; readonly why: string };
@@ -65,6 +65,6 @@ export function followVerdict(error: unknown): FollowVerdict {
     const final = FINAL_CODES.get(error.code) ?? `unexpected ${error.code} error`;
     return { retry: false, why: `${final} (${error.message}); retrying cannot fix that` };
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return { retry: false, why: `unexpected error (${message}); not retried` };
 }

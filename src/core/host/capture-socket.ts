@@ -18,6 +18,7 @@ import type { CaptureContext } from '../capture-errors';
 import { closeFrameAtEnd, ReceivedTail } from './close-frame-tail';
 import { DEFAULT_HEARTBEAT_MS, Heartbeat } from './heartbeat';
 import { ProxyConnectError } from './proxy-agent';
+import { asError } from '../errors';
 
 /** csharg's default for the discovery request and the WebSocket handshake. */
 export const DEFAULT_SERVICE_TIMEOUT_MS = 30_000;
@@ -292,7 +293,7 @@ export function attachCaptureSocket(websocket: WebSocket, options: CaptureSocket
     try {
       handlers.onChunk(chunk);
     } catch (err) {
-      fail(err instanceof Error ? err : new Error(String(err)));
+      fail(asError(err));
       beginClose(1000, CLIENT_CLOSE_REASON);
     }
   });

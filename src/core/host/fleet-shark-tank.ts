@@ -4,7 +4,7 @@
 // warning); only when every member fails does targets() reject.
 
 import type { CaptureHandlers, CaptureSession } from '../capture-source';
-import { CshargError, TargetNotFoundError } from '../errors';
+import { CshargError, TargetNotFoundError, asError } from '../errors';
 import { newSharkTankOnHost } from './host-shark-tank';
 import type { HostClientOptions } from './host-shark-tank';
 import { deferredCaptureSession } from '../shark-tank';
@@ -67,9 +67,6 @@ function knownNodeName(tank: SharkTank): string | undefined {
   return undefined;
 }
 
-function asError(e: unknown): Error {
-  return e instanceof Error ? e : new Error(String(e));
-}
 
 /** A bare or partial target as a member would complete it: name and prefix, and type or netns when given. */
 function sameTarget(wanted: Target, found: Target): boolean {

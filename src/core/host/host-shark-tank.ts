@@ -8,7 +8,7 @@ import type { CaptureTlsOptions } from './capture-socket';
 import { streamCaptureInto } from '../capture-streamer';
 import type { CaptureStreamer } from '../capture-streamer';
 import { captureServiceHeaders, captureServiceQueryParams, completeTarget, parsePodName } from './capture-request';
-import { CshargError } from '../errors';
+import { CshargError, errorMessage } from '../errors';
 import { fetchDiscoveryJSON } from './http-discovery';
 import { proxyAgentFor } from './proxy-agent';
 import { captureUrl, discoveryUrl, parseServiceUrl } from './service-url';
@@ -89,7 +89,7 @@ export function newSharkTankOnHost(hostUrl: string, options: HostClientOptions =
     try {
       parsed = parseDiscovery(json);
     } catch (err) {
-      throw new DiscoveryError(url, 200, '', err instanceof Error ? err.message : String(err), { cause: err });
+      throw new DiscoveryError(url, 200, '', errorMessage(err), { cause: err });
     }
     // csharg leaves node-name empty when the URL has no port; the host name is always meant.
     const targets = parsed.map((t) => ({ ...t, nodeName: service.nodeName }));

@@ -4,6 +4,7 @@
 
 import http from 'node:http';
 import { mapBounded } from './bounded';
+import { asError } from '../errors';
 
 export interface EngineContainer {
   /** the container name without Docker's leading `/` */
@@ -31,7 +32,7 @@ function getJson(socketPath: string, path: string, timeoutMs: number): Promise<u
         try {
           resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
         } catch (error) {
-          reject(error instanceof Error ? error : new Error(String(error)));
+          reject(asError(error));
         }
       });
       response.on('error', reject);

@@ -20,6 +20,7 @@ import { spawnInNetns } from './netns-spawn';
 import { reapOnExit, signalChild } from './process-reaper';
 import { openTargetNetns } from './target-netns';
 import { checkDumpcap, checkNsenter, resolveTools } from './tools';
+import { asError } from '../errors';
 
 export interface LocalCaptureOptions extends CaptureOptions {
   /** dumpcap to run; default /usr/bin/dumpcap */
@@ -49,9 +50,6 @@ export interface LocalCapture extends CaptureSession {
 
 const STDERR_LIMIT = 64 * 1024;
 
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
 
 class DumpcapRun implements LocalCapture {
   readonly output = new PassThrough({ highWaterMark: 64 * 1024 });

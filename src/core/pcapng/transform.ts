@@ -8,6 +8,7 @@ import type { Packet } from './packet';
 import { PcapngReader } from './reader';
 import type { PcapngReaderOptions } from './reader';
 import type { Block } from './types';
+import { asError } from '../errors';
 
 /** What both readers offer: push bytes, get items through a sink; end() checks for a cut-off block. */
 interface IncrementalReader<T> {
@@ -15,9 +16,6 @@ interface IncrementalReader<T> {
   end(): void;
 }
 
-function asError(e: unknown): Error {
-  return e instanceof Error ? e : new Error(String(e));
-}
 
 class ReaderStream<T> extends Transform {
   constructor(private readonly reader: IncrementalReader<T>) {

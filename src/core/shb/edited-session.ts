@@ -5,6 +5,7 @@ import type { CaptureHandlers, CaptureSession } from '../capture-source';
 import type { CaptureSessionOpener } from '../capture-streamer';
 import { ShbEditor } from './shb-editor';
 import type { CaptureTargetMetadata } from './shb-editor';
+import { asError } from '../errors';
 
 /**
  * The same opener, with every chunk passed through a fresh SHB editor per session. An SHB the
@@ -25,7 +26,7 @@ export function withShbEdit(metadata: CaptureTargetMetadata, open: CaptureSessio
         try {
           pieces = editor.write(chunk);
         } catch (err) {
-          editFailure = err instanceof Error ? err : new Error(String(err));
+          editFailure = asError(err);
           void opened.session?.stop();
           return;
         }
@@ -36,7 +37,7 @@ export function withShbEdit(metadata: CaptureTargetMetadata, open: CaptureSessio
           try {
             for (const piece of editor.end()) handlers.onChunk(piece);
           } catch (err) {
-            editFailure = err instanceof Error ? err : new Error(String(err));
+            editFailure = asError(err);
           }
         }
         handlers.onEnd(editFailure ? { kind: 'error', error: editFailure } : end);

@@ -16,6 +16,7 @@ import { blockPayload, packetPayload } from './packet-message';
 import type { PacketPayload } from './packet-message';
 import type { NodeMessage } from './node-red-api';
 import { targetLabel } from './target-kind';
+import { asError } from '../../core/errors';
 
 export interface CaptureRunOptions {
   readonly tank: SharkTank;
@@ -70,7 +71,7 @@ export class CaptureRun {
         next: (block) => this.#onBlock(block, batcher),
         error: (err: unknown) => {
           batcher?.flush();
-          resolveEnded(err instanceof Error ? err : new Error(String(err)));
+          resolveEnded(asError(err));
         },
         complete: () => {
           batcher?.flush();

@@ -14,7 +14,7 @@ import {
   urlWithoutQuery,
 } from '../../core/capture-errors';
 import type { CaptureContext } from '../../core/capture-errors';
-import { CaptureRequestError, CshargError, DiscoveryFormatError, PodNameError, ServiceUrlError, TargetNotFoundError } from '../../core/errors';
+import { CaptureRequestError, CshargError, DiscoveryFormatError, PodNameError, ServiceUrlError, TargetNotFoundError, errorMessage } from '../../core/errors';
 import {
   CapturePrivilegeError,
   DumpcapFailedError,
@@ -118,7 +118,7 @@ function shortReason(err: unknown): string {
 
 /** The short reason and the whole message of any error, as the nodes show them. */
 export function describeError(err: unknown): ErrorReport {
-  const message = oneLine(err instanceof Error ? err.message : String(err));
+  const message = oneLine(errorMessage(err));
   const code = err instanceof CshargError ? ` [${err.code}]` : '';
   let reason = shortReason(err);
   let detail = message;
@@ -151,13 +151,6 @@ export function errorStatus(err: unknown): NodeStatus {
   return { fill: 'red', shape: 'ring', text: cut(describeError(err).reason, MAX_STATUS_TEXT) };
 }
 
-/**
- * What a node passes to done() when a message failed: the error's text, which Catch nodes read
- * as msg.error.message and the debug sidebar shows as text.
- */
-export function asError(err: unknown): string {
-  return errorText(err);
-}
 
 /** Finishes a message with a failure: the status under the node, the text to Catch nodes. */
 export function failMessage(node: RuntimeNode, err: unknown, done: DoneFunction): void {

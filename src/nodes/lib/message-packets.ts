@@ -3,10 +3,8 @@
 import { PcapngPacketReader } from '../../core/pcapng';
 import { CaptureRequestError } from '../../core/errors';
 import type { PacketRecord } from './pcapng-file';
+import { isRecordLike } from '../../core/records';
 
-function isRecordLike(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
-}
 
 /** A packet payload (as packetPayload makes it, also after JSON round trips) as a record. */
 export function recordOf(value: unknown): PacketRecord {

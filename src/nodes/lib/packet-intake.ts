@@ -10,6 +10,7 @@ import type { DecodedPacket } from '../../core/decode';
 import { recordOf } from './message-packets';
 import { packetPayload } from './packet-message';
 import type { PacketPayload } from './packet-message';
+import { isRecordLike } from '../../core/records';
 
 const LE = true;
 const NS_RESOLUTION = 9;
@@ -25,9 +26,6 @@ export interface IntakePacket {
   readonly fromChunk: boolean;
 }
 
-function isRecordLike(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
-}
 
 /** Turns packet records back into Packets through one pcapng section per node. */
 class RecordSection {
