@@ -7,6 +7,8 @@
 #   scripts/edgeshark-testbed.sh env       the bed as JSON (see docs/testbed.md)
 #   scripts/edgeshark-testbed.sh status    what runs, for people
 #   scripts/edgeshark-testbed.sh deps      install the Debian packages the bed needs
+#   scripts/edgeshark-testbed.sh kube-up   only the Kubernetes API server step of `up` (etcd + kube-apiserver)
+#   scripts/edgeshark-testbed.sh kube-down stop only etcd and kube-apiserver (by PID) and forget their state
 #   scripts/edgeshark-testbed.sh traffic udp FROM TO [--count N] [--rate PPS] [--size BYTES] [--port P]
 #   scripts/edgeshark-testbed.sh traffic tcp FROM TO [--bytes N] [--rate BYTES_PER_S] [--port P]
 #
@@ -23,6 +25,8 @@ readonly CSHARG_GO_VERSION=v1.0.2
 readonly SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # The offline build recipe this project's machines have (read-only, beside the repository).
 readonly SHARED_EDGESHARK=${CSHARG_SHARED_EDGESHARK:-$(cd "$SCRIPT_DIR/../.." && pwd)/shared/edgeshark}
+readonly SHARED_KUBERNETES=${CSHARG_SHARED_KUBERNETES:-$(cd "$SCRIPT_DIR/../.." && pwd)/shared/kubernetes}
+readonly KUBE_VERSION=v1.37.2
 
 # Target namespaces: short name, address, hub-side address. Each link is its own /30.
 readonly TARGETS=(t1 t2 t3 t4)
@@ -40,6 +44,15 @@ readonly HUB_NS=${PREFIX}-hub
 readonly NGINX_ADDR=${SVC_HOST_ADDR[svc1]}
 readonly NGINX_PORT=5443
 readonly NGINX_TOKEN=csharg-testbed-token-5c1f0e
+# A real Kubernetes API server (issue 19) whose service proxy reaches svc1's real Packetflix: etcd on
+# loopback with non-default ports, kube-apiserver on svc1's host-side veth (as nginx), TLS from a CA
+# of its own, a static token file, RBAC. No kubelet, scheduler or controller-manager: the objects the
+# proxy needs are made by hand (see ensure_kube_objects).
+readonly KUBE_ADDR=${SVC_HOST_ADDR[svc1]}
+readonly KUBE_PORT=6443
+readonly ETCD_CLIENT_PORT=23790
+readonly ETCD_PEER_PORT=23800
+readonly KUBE_NS=edgeshark
 
 log() { printf 'testbed: %s\n' "$*" >&2; }
 # Go's official installer puts it here, not on PATH for every shell.
@@ -71,12 +84,20 @@ cmd_deps() {
   command -v curl >/dev/null || missing+=(curl)
   command -v openssl >/dev/null || missing+=(openssl)
   command -v nginx >/dev/null || missing+=(nginx)
+  command -v etcd >/dev/null || missing+=(etcd-server)
   [ ${#missing[@]} = 0 ] && return 0
   log "installing from Debian: ${missing[*]}"
   # dumpcap asks whether non-root users may capture; the bed runs as root, so: no.
   echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # On a machine with systemd, installing etcd-server starts Debian's own etcd (127.0.0.1:2379). The
+  # bed runs its own on other ports; the one the installation just started is stopped and disabled.
+  if [[ " ${missing[*]} " == *" etcd-server "* ]] && command -v systemctl >/dev/null &&
+    systemctl is-active --quiet etcd 2>/dev/null; then
+    log "stopping the etcd service the etcd-server package started (the bed runs its own)"
+    systemctl disable --now etcd >/dev/null 2>&1 || true
+  fi
 }
 
 # Builds Packetflix, Gostwire and Siemens' csharg (the reference client, as csharg-go) once into the
@@ -280,6 +301,243 @@ start_nginx() {
   die "nginx did not answer on $url/version (log: $dir/error.log)"
 }
 
+# --- The Kubernetes API server (issue 19) ---------------------------------------------------------
+
+# Builds kube-apiserver once into the cache with ../shared/kubernetes/build.sh (about 5 minutes cold).
+# Records why not in $STATE_DIR/kube-unavailable when it cannot.
+build_kube() {
+  local bin=$CACHE_DIR/bin ka out tmp
+  ka=$bin/kube-apiserver-$KUBE_VERSION
+  mkdir -p "$bin" "$STATE_DIR"
+  [ -x "$ka" ] && return 0
+  if ! command -v go >/dev/null; then
+    echo "Go is not installed: kube-apiserver $KUBE_VERSION is built from source (https://go.dev/dl)" >"$STATE_DIR/kube-unavailable"
+    return 1
+  fi
+  if [ ! -x "$SHARED_KUBERNETES/build.sh" ]; then
+    echo "kube-apiserver $KUBE_VERSION is not in $bin and there is no $SHARED_KUBERNETES/build.sh to build it" >"$STATE_DIR/kube-unavailable"
+    return 1
+  fi
+  log "building kube-apiserver $KUBE_VERSION with $SHARED_KUBERNETES/build.sh (about 5 minutes cold)"
+  tmp=$(mktemp -d)
+  if out=$(bash "$SHARED_KUBERNETES/build.sh" "$tmp" 2>&1); then
+    mv "$tmp/kube-apiserver" "$ka"
+    rm -rf "$tmp"
+    return 0
+  fi
+  rm -rf "$tmp"
+  echo "$SHARED_KUBERNETES/build.sh failed: $(printf '%s' "$out" | tail -n 5 | tr '\n' ' ' | cut -c1-400)" >"$STATE_DIR/kube-unavailable"
+  return 1
+}
+
+# The API server's own CA (openssl, once per bed), its serving certificate for the veth address, a
+# client certificate (CN csharg-client, O system:masters) signed by the same CA (--client-ca-file),
+# the service-account key pair, and the static token file: one admin token (group system:masters,
+# which RBAC's bootstrap policy binds to cluster-admin) and one for a user RBAC grants nothing.
+ensure_kube_files() {
+  local dir=$STATE_DIR/kube
+  mkdir -p "$dir"
+  if ! [ -s "$dir/ca.pem" ] || ! [ -s "$dir/server.pem" ] || ! [ -s "$dir/client.pem" ] || ! [ -s "$dir/sa.pub" ]; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj '/CN=csharg test bed Kubernetes CA' \
+      -keyout "$dir/ca.key" -out "$dir/ca.pem" >/dev/null 2>&1
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=$KUBE_ADDR" -keyout "$dir/server.key" -out "$dir/server.csr" >/dev/null 2>&1
+    printf 'subjectAltName=IP:%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' "$KUBE_ADDR" >"$dir/server.ext"
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 30 \
+      -extfile "$dir/server.ext" -out "$dir/server.pem" >/dev/null 2>&1
+    openssl req -newkey rsa:2048 -nodes -subj '/O=system:masters/CN=csharg-client' -keyout "$dir/client.key" \
+      -out "$dir/client.csr" >/dev/null 2>&1
+    printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n' >"$dir/client.ext"
+    openssl x509 -req -in "$dir/client.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 30 \
+      -extfile "$dir/client.ext" -out "$dir/client.pem" >/dev/null 2>&1
+    openssl genrsa -out "$dir/sa.key" 2048 >/dev/null 2>&1
+    openssl rsa -in "$dir/sa.key" -pubout -out "$dir/sa.pub" >/dev/null 2>&1
+    rm -f "$dir/server.csr" "$dir/client.csr"
+    chmod 600 "$dir"/*.key
+  fi
+  if ! [ -s "$dir/tokens.csv" ]; then
+    local admin nobody
+    admin=csharg-kube-$(openssl rand -hex 16)
+    nobody=csharg-kube-nobody-$(openssl rand -hex 16)
+    printf '%s,admin,1,"system:masters"\n%s,nobody,2\n' "$admin" "$nobody" >"$dir/tokens.csv"
+    printf '%s\n' "$admin" >"$dir/token"
+    printf '%s\n' "$nobody" >"$dir/forbidden-token"
+    chmod 600 "$dir/tokens.csv" "$dir/token" "$dir/forbidden-token"
+  fi
+  write_kubeconfigs
+}
+
+# Two kubeconfig files for the API server: kubeconfig.yaml with the admin token and the CA as a file
+# path, kubeconfig-client-cert.yaml with the client certificate, its key and the CA embedded (*-data).
+write_kubeconfigs() {
+  local dir=$STATE_DIR/kube server=https://$KUBE_ADDR:$KUBE_PORT
+  cat >"$dir/kubeconfig.yaml" <<EOF
+# Generated by scripts/edgeshark-testbed.sh: the bed's kube-apiserver, admin token, CA file.
+apiVersion: v1
+kind: Config
+clusters:
+- name: csharg-testbed
+  cluster:
+    server: $server
+    certificate-authority: $dir/ca.pem
+users:
+- name: admin
+  user:
+    token: $(cat "$dir/token")
+contexts:
+- name: csharg-testbed
+  context:
+    cluster: csharg-testbed
+    user: admin
+    namespace: $KUBE_NS
+current-context: csharg-testbed
+EOF
+  cat >"$dir/kubeconfig-client-cert.yaml" <<EOF
+# Generated by scripts/edgeshark-testbed.sh: the bed's kube-apiserver, client certificate
+# (CN csharg-client, O system:masters) and CA embedded.
+apiVersion: v1
+kind: Config
+clusters:
+- name: csharg-testbed
+  cluster:
+    server: $server
+    certificate-authority-data: $(base64 -w0 "$dir/ca.pem")
+users:
+- name: csharg-client
+  user:
+    client-certificate-data: $(base64 -w0 "$dir/client.pem")
+    client-key-data: $(base64 -w0 "$dir/client.key")
+contexts:
+- name: csharg-testbed-client-cert
+  context:
+    cluster: csharg-testbed
+    user: csharg-client
+current-context: csharg-testbed-client-cert
+EOF
+  chmod 600 "$dir/kubeconfig.yaml" "$dir/kubeconfig-client-cert.yaml"
+}
+
+# kube_api METHOD PATH [JSON] [CONTENT_TYPE]: one request to the API server as admin; prints the HTTP
+# status and leaves the body in $STATE_DIR/kube/last-response.json.
+kube_api() {
+  local method=$1 path=$2 body=${3:-} ctype=${4:-application/json} dir=$STATE_DIR/kube
+  local args=(-sS -m 20 -o "$dir/last-response.json" -w '%{http_code}' --cacert "$dir/ca.pem"
+    -H "Authorization: Bearer $(cat "$dir/token")" -X "$method")
+  [ -n "$body" ] && args+=(-H "Content-Type: $ctype" --data-binary "$body")
+  curl "${args[@]}" "https://$KUBE_ADDR:$KUBE_PORT$path" 2>/dev/null || echo 000
+}
+
+# kube_create PATH JSON: creates an object (409: it exists already, also fine).
+kube_create() {
+  local code
+  code=$(kube_api POST "$1" "$2")
+  case "$code" in
+    201 | 200 | 409) return 0 ;;
+    *) die "kube-apiserver refused POST $1 ($code): $(head -c 600 "$STATE_DIR/kube/last-response.json" 2>/dev/null)" ;;
+  esac
+}
+
+# What the service proxy needs to forward to svc1's Packetflix without a kubelet or controller-manager
+# (found by hand, see ../shared/kubernetes/README.md): the namespace and its `default` ServiceAccount;
+# the Service `packetflix` without selector (port 5001 named http); a Pod that exists, with nodeName
+# set, whose status says Running with podIP = svc1's address; an EndpointSlice (plain Endpoints are not
+# read) whose endpoint has a targetRef to that Pod. And `no-endpoints`, a Service with no endpoints
+# (the proxy answers 503).
+ensure_kube_objects() {
+  local ns=$KUBE_NS ip=${SVC_ADDR[svc1]} code
+  kube_create /api/v1/namespaces "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"$ns\"}}"
+  kube_create "/api/v1/namespaces/$ns/serviceaccounts" '{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"default"}}'
+  kube_create "/api/v1/namespaces/$ns/services" \
+    '{"apiVersion":"v1","kind":"Service","metadata":{"name":"packetflix"},"spec":{"ports":[{"name":"http","port":5001,"targetPort":5001,"protocol":"TCP"}]}}'
+  kube_create "/api/v1/namespaces/$ns/services" \
+    '{"apiVersion":"v1","kind":"Service","metadata":{"name":"no-endpoints"},"spec":{"ports":[{"name":"http","port":5001,"targetPort":5001,"protocol":"TCP"}]}}'
+  kube_create "/api/v1/namespaces/$ns/pods" \
+    '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"packetflix-svc1","labels":{"app":"packetflix"}},"spec":{"nodeName":"csharg-svc1","automountServiceAccountToken":false,"containers":[{"name":"packetflix","image":"ghcr.io/siemens/packetflix","ports":[{"name":"http","containerPort":5001}]}]}}'
+  code=$(kube_api PATCH "/api/v1/namespaces/$ns/pods/packetflix-svc1/status" \
+    "{\"status\":{\"phase\":\"Running\",\"podIP\":\"$ip\",\"podIPs\":[{\"ip\":\"$ip\"}],\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}" \
+    application/merge-patch+json)
+  [ "$code" = 200 ] || die "kube-apiserver refused the Pod status ($code): $(head -c 600 "$STATE_DIR/kube/last-response.json")"
+  kube_create "/apis/discovery.k8s.io/v1/namespaces/$ns/endpointslices" \
+    "{\"apiVersion\":\"discovery.k8s.io/v1\",\"kind\":\"EndpointSlice\",\"metadata\":{\"name\":\"packetflix-svc1\",\"labels\":{\"kubernetes.io/service-name\":\"packetflix\"}},\"addressType\":\"IPv4\",\"endpoints\":[{\"addresses\":[\"$ip\"],\"conditions\":{\"ready\":true},\"nodeName\":\"csharg-svc1\",\"targetRef\":{\"kind\":\"Pod\",\"namespace\":\"$ns\",\"name\":\"packetflix-svc1\"}}],\"ports\":[{\"name\":\"http\",\"port\":5001,\"protocol\":\"TCP\"}]}"
+}
+
+# Starts etcd (loopback, non-default ports) and kube-apiserver (svc1's host-side veth only), each once
+# and recorded by PID; then the objects; then waits until Packetflix answers through the proxy.
+start_kube() {
+  local dir=$STATE_DIR/kube ka=$CACHE_DIR/bin/kube-apiserver-$KUBE_VERSION i
+  rm -f "$STATE_DIR/kube-unavailable"
+  build_kube || { log "Kubernetes API server unavailable: $(cat "$STATE_DIR/kube-unavailable")"; return 0; }
+  if ! command -v etcd >/dev/null; then
+    echo "etcd is missing: run 'deps' (Debian package etcd-server)" >"$STATE_DIR/kube-unavailable"
+    log "Kubernetes API server unavailable: etcd is missing"
+    return 0
+  fi
+  ensure_kube_files
+  if ! pid_alive "$STATE_DIR/etcd.pid" "$dir/etcd-data"; then
+    setsid etcd --name csharg-testbed --data-dir "$dir/etcd-data" \
+      --listen-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" \
+      --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+      --initial-cluster "csharg-testbed=http://127.0.0.1:$ETCD_PEER_PORT" </dev/null >"$dir/etcd.log" 2>&1 &
+    echo $! >"$STATE_DIR/etcd.pid"
+    for i in $(seq 1 100); do
+      curl -fsS -m 2 "http://127.0.0.1:$ETCD_CLIENT_PORT/health" 2>/dev/null | grep -q '"health":"true"' && break
+      [ "$i" = 100 ] && die "etcd did not become healthy on 127.0.0.1:$ETCD_CLIENT_PORT (log: $dir/etcd.log)"
+      sleep 0.2
+    done
+  fi
+  if ! pid_alive "$STATE_DIR/kube-apiserver.pid" "kube-apiserver-$KUBE_VERSION"; then
+    setsid "$ka" --etcd-servers="http://127.0.0.1:$ETCD_CLIENT_PORT" \
+      --bind-address="$KUBE_ADDR" --advertise-address="$KUBE_ADDR" --secure-port="$KUBE_PORT" \
+      --tls-cert-file="$dir/server.pem" --tls-private-key-file="$dir/server.key" \
+      --client-ca-file="$dir/ca.pem" --token-auth-file="$dir/tokens.csv" --authorization-mode=RBAC \
+      --service-account-issuer=https://kubernetes.default.svc --service-account-key-file="$dir/sa.pub" \
+      --service-account-signing-key-file="$dir/sa.key" --service-cluster-ip-range=10.96.0.0/12 \
+      --cert-dir="$dir/certs" --profiling=false </dev/null >"$dir/kube-apiserver.log" 2>&1 &
+    echo $! >"$STATE_DIR/kube-apiserver.pid"
+  fi
+  local ok=
+  for i in $(seq 1 300); do
+    if [ "$(kube_api GET /readyz)" = 200 ]; then ok=1; break; fi
+    pid_alive "$STATE_DIR/kube-apiserver.pid" "kube-apiserver-$KUBE_VERSION" || break
+    sleep 0.5
+  done
+  if [ -z "$ok" ]; then
+    echo "kube-apiserver did not become ready on https://$KUBE_ADDR:$KUBE_PORT (log: $dir/kube-apiserver.log): $(tail -n 3 "$dir/kube-apiserver.log" | tr '\n' ' ' | cut -c1-400)" >"$STATE_DIR/kube-unavailable"
+    log "$(cat "$STATE_DIR/kube-unavailable")"
+    return 0
+  fi
+  ensure_kube_objects
+  local proxy=/api/v1/namespaces/$KUBE_NS/services/http:packetflix:5001/proxy
+  for i in $(seq 1 100); do
+    [ "$(kube_api GET "$proxy/version")" = 200 ] && return 0
+    sleep 0.3
+  done
+  echo "kube-apiserver runs, but its service proxy did not reach svc1's Packetflix ($proxy/version: $(head -c 300 "$dir/last-response.json"))" >"$STATE_DIR/kube-unavailable"
+  log "$(cat "$STATE_DIR/kube-unavailable")"
+}
+
+cmd_kube_up() {
+  need_root
+  mkdir -p "$STATE_DIR"
+  pid_alive "$STATE_DIR/svc1.packetflix.pid" packetflix || die "svc1's Packetflix does not run: run 'up' first"
+  start_kube
+  if [ "${CI:-}" = true ] && [ -s "$STATE_DIR/kube-unavailable" ]; then
+    die "the Kubernetes API server is not ready (CI=true needs it): $(cat "$STATE_DIR/kube-unavailable")"
+  fi
+  [ -s "$STATE_DIR/kube-unavailable" ] || log "kube-apiserver up on https://$KUBE_ADDR:$KUBE_PORT"
+}
+
+stop_kube() {
+  stop_pidfile "$STATE_DIR/kube-apiserver.pid" "kube-apiserver-$KUBE_VERSION"
+  stop_pidfile "$STATE_DIR/etcd.pid" "$STATE_DIR/kube/etcd-data"
+}
+
+cmd_kube_down() {
+  need_root
+  stop_kube
+  rm -rf "$STATE_DIR/kube" "$STATE_DIR/kube-unavailable"
+  log "kube down"
+}
+
 cmd_up() {
   need_root
   cmd_deps
@@ -305,6 +563,14 @@ cmd_up() {
   if [ "${CI:-}" = true ] && [ -s "$STATE_DIR/services-unavailable" ]; then
     die "the Edgeshark services are not running (CI=true needs them): $(cat "$STATE_DIR/services-unavailable")"
   fi
+  if pid_alive "$STATE_DIR/svc1.packetflix.pid" packetflix; then
+    start_kube
+  else
+    echo "svc1's Packetflix does not run, so the Kubernetes API server has nothing to proxy to" >"$STATE_DIR/kube-unavailable"
+  fi
+  if [ "${CI:-}" = true ] && [ -s "$STATE_DIR/kube-unavailable" ]; then
+    die "the Kubernetes API server is not ready (CI=true needs it): $(cat "$STATE_DIR/kube-unavailable")"
+  fi
   log "up"
 }
 
@@ -322,6 +588,7 @@ stop_pidfile() {
 cmd_down() {
   need_root
   local s t ns
+  stop_kube
   stop_pidfile "$STATE_DIR/nginx.pid" nginx
   for s in "${SERVICES[@]}"; do
     stop_pidfile "$STATE_DIR/$s.packetflix.pid" packetflix
@@ -343,7 +610,9 @@ cmd_down() {
 cmd_env() {
   need_root
   node "$SCRIPT_DIR/testbed-env.mjs" "$STATE_DIR" "$PREFIX" "$PACKETFLIX_VERSION" "$GOSTWIRE_VERSION" \
-    "$CSHARG_GO_VERSION" "$CACHE_DIR/bin/csharg-go-$CSHARG_GO_VERSION" "https://$NGINX_ADDR:$NGINX_PORT" "$NGINX_TOKEN"
+    "$CSHARG_GO_VERSION" "$CACHE_DIR/bin/csharg-go-$CSHARG_GO_VERSION" "https://$NGINX_ADDR:$NGINX_PORT" "$NGINX_TOKEN" |
+    node "$SCRIPT_DIR/testbed-kube-env.mjs" "$STATE_DIR" "https://$KUBE_ADDR:$KUBE_PORT" "$KUBE_NS" packetflix 5001 \
+      "kube-apiserver-$KUBE_VERSION"
 }
 
 cmd_status() {
@@ -360,6 +629,9 @@ cmd_status() {
   done
   if [ -s "$STATE_DIR/services-unavailable" ]; then
     echo "Edgeshark services: unavailable:"; sed 's/^/  /' "$STATE_DIR/services-unavailable"
+  fi
+  if [ -s "$STATE_DIR/kube-unavailable" ]; then
+    echo "Kubernetes API server: unavailable:"; sed 's/^/  /' "$STATE_DIR/kube-unavailable"
   fi
 }
 
@@ -408,8 +680,10 @@ main() {
     env) cmd_env ;;
     status) cmd_status ;;
     deps) cmd_deps ;;
+    kube-up) cmd_kube_up ;;
+    kube-down) cmd_kube_down ;;
     traffic) cmd_traffic "$@" ;;
-    *) die "usage: $0 up|down|env|status|deps|traffic" ;;
+    *) die "usage: $0 up|down|env|status|deps|kube-up|kube-down|traffic" ;;
   esac
 }
 
