@@ -1,7 +1,9 @@
 // A TCP relay in front of a real service that records the head of every request a client sent: the
 // HTTP request line and headers (e.g. `Authorization`, `Clustershark-*`), which the real
 // Packetflix accepts but never echoes. Bytes pass through unchanged in both directions; it is a
-// window onto the wire in front of the real service, with no server logic of its own. Listens on 127.0.0.1 only.
+// window onto the wire in front of the real service, with no server logic of its own. Listens on
+// 127.0.0.1 only, unless a caller names another of the bed's own addresses (a Kubernetes API
+// server's service proxy refuses loopback endpoints).
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 
@@ -39,9 +41,15 @@ function parseHead(raw: string): RelayedRequest {
   return { requestLine, headers, raw };
 }
 
+/** Where a relay listens: 127.0.0.1 and a free port unless given. */
+export interface RelayListen {
+  host?: string;
+  port?: number;
+}
+
 /** A plain TCP relay on 127.0.0.1 to `target`; `tap` sees each connection's two sockets. */
 export interface TcpRelay {
-  /** http://127.0.0.1:PORT, relaying to the target */
+  /** http://127.0.0.1:PORT (or the host given), relaying to the target */
   url: string;
   /** TCP connections accepted so far */
   readonly connections: number;
@@ -49,7 +57,7 @@ export interface TcpRelay {
 }
 
 /** Relays every connection to `target` (`http://HOST:PORT`) unchanged; `tap` may listen to both sockets. */
-export async function startTcpRelay(target: string, tap: (client: net.Socket, upstream: net.Socket) => void): Promise<TcpRelay> {
+export async function startTcpRelay(target: string, tap: (client: net.Socket, upstream: net.Socket) => void, listen: RelayListen = {}): Promise<TcpRelay> {
   const { hostname, port } = new URL(target);
   const sockets = new Set<net.Socket>();
   let connections = 0;
@@ -68,9 +76,13 @@ export async function startTcpRelay(target: string, tap: (client: net.Socket, up
     client.on('error', done).on('close', done);
     upstream.on('error', done).on('close', done);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const host = listen.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port ?? 0, host, resolve);
+  });
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `http://${host}:${(server.address() as AddressInfo).port}`,
     get connections() {
       return connections;
     },
@@ -81,8 +93,8 @@ export async function startTcpRelay(target: string, tap: (client: net.Socket, up
   };
 }
 
-/** A relay from 127.0.0.1 to `target` (`http://HOST:PORT`). */
-export async function startRecordingRelay(target: string): Promise<RecordingRelay> {
+/** A relay from 127.0.0.1 (or `listen`) to `target` (`http://HOST:PORT`). */
+export async function startRecordingRelay(target: string, listen: RelayListen = {}): Promise<RecordingRelay> {
   const requests: RelayedRequest[] = [];
   const relay = await startTcpRelay(target, (client) => {
     // Every request of a keep-alive connection is recorded; after an upgrade the bytes are
@@ -115,7 +127,7 @@ export async function startRecordingRelay(target: string): Promise<RecordingRela
         skipBody = Number(request.headers['content-length'] ?? 0) || 0;
       }
     });
-  });
+  }, listen);
   return {
     url: relay.url,
     requests,
