@@ -2,13 +2,9 @@
 // the end waits for its remaining bytes. A followed capture whose connection breaks mid-block can
 // then start its next section right after the last whole block, and the file stays readable.
 
-import { DEFAULT_MAX_BLOCK_LENGTH } from '../pcapng/constants';
+import { DEFAULT_MAX_BLOCK_LENGTH, MIN_BLOCK_LENGTH as MIN_BLOCK } from '../pcapng/constants';
 import { PcapngFormatError } from '../pcapng/errors';
-
-const SHB_TYPE = 0x0a0d0d0a;
-const MAGIC = 0x1a2b3c4d;
-const MAGIC_SWAPPED = 0x4d3c2b1a;
-const MIN_BLOCK = 12;
+import { hex32, isShbAt, shbLittleEndian, shbMagic } from '../shb/section-header';
 
 export class PcapngBlockAligner {
   readonly #maxBlockLength: number;
@@ -59,11 +55,10 @@ export class PcapngBlockAligner {
   #blockLength(buf: Buffer, p: number): number | undefined {
     if (buf.length - p < MIN_BLOCK) return undefined;
     const offset = this.#offset + p;
-    if (buf.readUInt32LE(p) === SHB_TYPE) {
-      const magic = buf.readUInt32LE(p + 8);
-      if (magic === MAGIC) this.#littleEndian = true;
-      else if (magic === MAGIC_SWAPPED) this.#littleEndian = false;
-      else throw new PcapngFormatError(offset, `section header block with an unknown byte-order magic 0x${magic.toString(16)}`);
+    if (isShbAt(buf, p)) {
+      const le = shbLittleEndian(buf, p);
+      if (le === undefined) throw new PcapngFormatError(offset, `section header block with an unknown byte-order magic ${hex32(shbMagic(buf, p))}`);
+      this.#littleEndian = le;
     } else if (this.#littleEndian === undefined) {
       throw new PcapngFormatError(offset, 'the stream does not start with a section header block');
     }

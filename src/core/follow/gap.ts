@@ -4,15 +4,10 @@
 // tshark reads every section (`-T fields -e frame.section_number` tells them apart) and capinfos
 // lists each section's comments under "Section N: Capture comment:" (checked with Wireshark 4.0).
 
+import { MAX_OPTION_LENGTH, OptionCode, SHB_FIXED_LENGTH, SHB_MIN_LENGTH, padded4 } from '../pcapng/constants';
 import { PcapngFormatError } from '../pcapng/errors';
+import { hex32, isShbAt, shbFraming, shbMagic, shbOptions } from '../shb/section-header';
 
-const SHB_TYPE = 0x0a0d0d0a;
-const MAGIC = 0x1a2b3c4d;
-const MAGIC_SWAPPED = 0x4d3c2b1a;
-const SHB_FIXED = 24;
-const OPT_ENDOFOPT = 0;
-const OPT_COMMENT = 1;
-const MAX_OPTION_VALUE = 0xffff;
 const MAX_REASON = 300;
 
 /** What the gap comment tells. */
@@ -31,36 +26,28 @@ export function followGapComment(gap: FollowGap): string {
   return `csharg: capture resumed after a gap of ${Math.max(0, Math.round(gap.gapMs))} ms (target went away at ${gap.endedAt.toISOString()}: ${reason})`;
 }
 
-function padded(length: number): number {
-  return (length + 3) & ~3;
-}
-
 /**
  * `blocks` starts with a whole Section Header Block: returns the same bytes with `comment` added
  * to that SHB as its last opt_comment (before opt_endofopt). Throws PcapngFormatError otherwise.
  */
 export function withShbComment(blocks: Buffer, comment: string): Buffer {
-  if (blocks.length < SHB_FIXED + 4 || blocks.readUInt32LE(0) !== SHB_TYPE) throw new PcapngFormatError(0, 'a resumed capture does not start with a section header block');
-  const magic = blocks.readUInt32LE(8);
-  if (magic !== MAGIC && magic !== MAGIC_SWAPPED) throw new PcapngFormatError(8, `section header block with an unknown byte-order magic 0x${magic.toString(16)}`);
-  const le = magic === MAGIC;
-  const u16 = (p: number): number => (le ? blocks.readUInt16LE(p) : blocks.readUInt16BE(p));
-  const length = le ? blocks.readUInt32LE(4) : blocks.readUInt32BE(4);
+  if (blocks.length < SHB_MIN_LENGTH || !isShbAt(blocks)) throw new PcapngFormatError(0, 'a resumed capture does not start with a section header block');
+  const framing = shbFraming(blocks);
+  if (framing === undefined) throw new PcapngFormatError(8, `section header block with an unknown byte-order magic ${hex32(shbMagic(blocks))}`);
+  const { littleEndian: le, length } = framing;
+  if (length < SHB_MIN_LENGTH || length > blocks.length) throw new PcapngFormatError(4, `section header block length ${length} does not fit the ${blocks.length} bytes given`);
   const optionsEnd = length - 4;
-  if (length < SHB_FIXED + 4 || length > blocks.length) throw new PcapngFormatError(4, `section header block length ${length} does not fit the ${blocks.length} bytes given`);
   // Insert before opt_endofopt, or at the end of the options when there is none.
-  let at = SHB_FIXED;
-  while (at + 4 <= optionsEnd && u16(at) !== OPT_ENDOFOPT) at += 4 + padded(u16(at + 2));
-  if (at > optionsEnd) throw new PcapngFormatError(at, 'section header block options overrun the block');
+  const at = shbOptions(blocks, 0, length, le, 0).end;
   let value = Buffer.from(comment, 'utf8');
-  if (value.length > MAX_OPTION_VALUE) value = value.subarray(0, MAX_OPTION_VALUE);
-  const addEnd = optionsEnd === SHB_FIXED; // no options before: terminate the new list
-  const option = Buffer.alloc(4 + padded(value.length) + (addEnd ? 4 : 0));
+  if (value.length > MAX_OPTION_LENGTH) value = value.subarray(0, MAX_OPTION_LENGTH);
+  const addEnd = optionsEnd === SHB_FIXED_LENGTH; // no options before: terminate the new list
+  const option = Buffer.alloc(4 + padded4(value.length) + (addEnd ? 4 : 0));
   if (le) {
-    option.writeUInt16LE(OPT_COMMENT, 0);
+    option.writeUInt16LE(OptionCode.COMMENT, 0);
     option.writeUInt16LE(value.length, 2);
   } else {
-    option.writeUInt16BE(OPT_COMMENT, 0);
+    option.writeUInt16BE(OptionCode.COMMENT, 0);
     option.writeUInt16BE(value.length, 2);
   }
   value.copy(option, 4);

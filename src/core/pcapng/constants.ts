@@ -1,5 +1,7 @@
-// Numeric codes of the pcapng format (draft-ietf-opsawg-pcapng): block types, option codes and
-// the byte-order magic.
+// Numeric codes of the pcapng format (draft-ietf-opsawg-pcapng): block types, option codes, the
+// byte-order magic and the fixed sizes of the blocks. The one place these numbers are written down:
+// the reader, the writer, the SHB editor and reader (core/shb/) and --follow's block aligner take
+// them from here (hot loops copy them into module-local consts once, at load).
 
 export const BlockType = {
   SHB: 0x0a0d0d0a,
@@ -18,6 +20,12 @@ export const BlockType = {
 } as const;
 
 export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+
+/** The byte-order magic as read in the other byte order (a section written on a machine of the other endianness). */
+export const BYTE_ORDER_MAGIC_SWAPPED = 0x4d3c2b1a;
+
+/** The Enhanced Packet Block's type read in the other byte order (big-endian sections read as little-endian). */
+export const EPB_TYPE_SWAPPED = 0x06000000;
 
 export const OptionCode = {
   ENDOFOPT: 0,
@@ -76,6 +84,18 @@ export const DEFAULT_MAX_BLOCK_LENGTH = 64 * 1024 * 1024;
 
 /** Every block: type, length, trailing length. */
 export const MIN_BLOCK_LENGTH = 12;
+
+/** The Section Header Block before its options: type, length, magic, major, minor, section length. */
+export const SHB_FIXED_LENGTH = 24;
+
+/** The smallest Section Header Block: its fixed part and the trailing length, no options. */
+export const SHB_MIN_LENGTH = SHB_FIXED_LENGTH + 4;
+
+/** The smallest Enhanced Packet Block: fixed fields and trailing length, no data, no options. */
+export const EPB_MIN_LENGTH = 32;
+
+/** An option's value length is a 16-bit field. */
+export const MAX_OPTION_LENGTH = 0xffff;
 
 export function isCustomOption(code: number): boolean {
   return code === OptionCode.CUSTOM_UTF8 || code === OptionCode.CUSTOM_BINARY

@@ -1,7 +1,7 @@
-// Decoding one complete block (already framed and length-checked) into its typed form.
+// Decoding one complete block (already framed and length-checked) into its typed form; the SHB
+// is decoded by the one SHB reader, core/shb/section-header.ts.
 
-import type { CaptureTargetMetadata } from '../shb/capture-metadata';
-import { BlockType, NameRecordType, OptionCode, padded4 } from './constants';
+import { BlockType, EPB_MIN_LENGTH, NameRecordType, OptionCode, padded4 } from './constants';
 import { PcapngFormatError } from './errors';
 import {
   allStrings, firstI64, firstString, firstTimestamp, firstU32, firstU64, firstU8, firstValue, optionString, walkOptions,
@@ -9,10 +9,9 @@ import {
 import { EnhancedPacketView } from './packet-block';
 import type { SectionState } from './section';
 import { tsresolOf } from './section';
-import { parseCaptureTargetYaml } from '../shb/target-yaml';
 import type {
   Block, CustomBlock, DecryptionSecretsBlock, InterfaceDescriptionBlock, InterfaceInfo, InterfaceStatisticsBlock, NameRecord,
-  NameResolutionBlock, ObsoletePacketBlock, SectionHeaderBlock, SimplePacketBlock, UnknownBlock,
+  NameResolutionBlock, ObsoletePacketBlock, SimplePacketBlock, UnknownBlock,
 } from './types';
 
 /** Where a block lies: buf[start, start + length), at absolute `offset` in the stream. */
@@ -41,37 +40,6 @@ function interfaceFor(section: SectionState, id: number, span: BlockSpan, name: 
     throw new PcapngFormatError(span.offset, `${name} refers to interface ${id}, but section ${section.index} has ${section.interfaces.length}`);
   }
   return iface;
-}
-
-/** The SHB at span; its byte order was already taken from the magic by the framer. */
-export function decodeSectionHeader(span: BlockSpan, le: boolean, sectionIndex: number): SectionHeaderBlock {
-  const { buf, start, length } = span;
-  if (length < 28) throw tooShort(span, 'section header block', 28);
-  const { options, endOfOptions } = walkOptions(buf, start + 24, start + length - 4, le, span.offset - start);
-  const comments = allStrings(options, OptionCode.COMMENT);
-  let target: CaptureTargetMetadata | undefined;
-  for (const c of comments) {
-    target = parseCaptureTargetYaml(c);
-    if (target) break;
-  }
-  return {
-    kind: 'shb',
-    type: BlockType.SHB,
-    offset: span.offset,
-    littleEndian: le,
-    raw: buf.subarray(start, start + length),
-    sectionIndex,
-    majorVersion: u16(buf, start + 12, le),
-    minorVersion: u16(buf, start + 14, le),
-    sectionLength: le ? buf.readBigInt64LE(start + 16) : buf.readBigInt64BE(start + 16),
-    options,
-    endOfOptions,
-    comments,
-    hardware: firstString(options, OptionCode.SHB_HARDWARE),
-    os: firstString(options, OptionCode.SHB_OS),
-    userAppl: firstString(options, OptionCode.SHB_USERAPPL),
-    target,
-  };
 }
 
 function decodeInterfaceDescription(span: BlockSpan, section: SectionState): InterfaceDescriptionBlock {
@@ -108,7 +76,7 @@ function decodeInterfaceDescription(span: BlockSpan, section: SectionState): Int
 function decodeEnhancedPacket(span: BlockSpan, section: SectionState): EnhancedPacketView {
   const { buf, start, length } = span;
   const le = section.littleEndian;
-  if (length < 32) throw tooShort(span, 'enhanced packet block', 32);
+  if (length < EPB_MIN_LENGTH) throw tooShort(span, 'enhanced packet block', EPB_MIN_LENGTH);
   const capturedLength = u32(buf, start + 20, le);
   const optionsStart = start + 28 + padded4(capturedLength);
   if (capturedLength > length - 32 || optionsStart > start + length - 4) {

@@ -8,30 +8,39 @@ import type { PcapngOption } from './types';
 export interface OptionList {
   readonly options: PcapngOption[];
   readonly endOfOptions: boolean;
+  /** where the walk stopped: at opt_endofopt, or at the end of the list */
+  readonly end: number;
 }
 
 const NO_OPTIONS: PcapngOption[] = [];
 Object.freeze(NO_OPTIONS);
 
 /**
+ * Which option ends the list: `code` any option of code 0 (opt_endofopt), whatever the length it
+ * announces (the format's rule, and the reader's); `empty` only a code 0 of length 0, a code 0 with
+ * a length being kept like any option (csharg's rule, which the SHB editor follows byte for byte).
+ */
+export type EndOfOptionRule = 'code' | 'empty';
+
+/**
  * The options in buf[start, end). `streamOffset` is the absolute offset of buf[0] (for errors).
  * Throws PcapngFormatError when an option overruns `end`.
  */
-export function walkOptions(buf: Buffer, start: number, end: number, le: boolean, streamOffset: number): OptionList {
-  if (start >= end) return { options: NO_OPTIONS, endOfOptions: false };
+export function walkOptions(buf: Buffer, start: number, end: number, le: boolean, streamOffset: number, endRule: EndOfOptionRule = 'code'): OptionList {
+  if (start >= end) return { options: NO_OPTIONS, endOfOptions: false, end: start };
   const options: PcapngOption[] = [];
   let p = start;
   while (p < end) {
     if (end - p < 4) throw new PcapngFormatError(streamOffset + p, `${end - p} stray bytes where an option header belongs`);
     const code = le ? buf.readUInt16LE(p) : buf.readUInt16BE(p);
     const length = le ? buf.readUInt16LE(p + 2) : buf.readUInt16BE(p + 2);
-    if (code === OptionCode.ENDOFOPT) return { options, endOfOptions: true };
+    if (code === OptionCode.ENDOFOPT && (length === 0 || endRule === 'code')) return { options, endOfOptions: true, end: p };
     const next = p + 4 + padded4(length);
     if (next > end) throw new PcapngFormatError(streamOffset + p, `option ${code} of ${length} bytes overruns its block`);
     options.push({ code, value: buf.subarray(p + 4, p + 4 + length) });
     p = next;
   }
-  return { options, endOfOptions: false };
+  return { options, endOfOptions: false, end: p };
 }
 
 /** UTF-8 text of an option; trailing NULs (some writers add them) removed. */

@@ -2,8 +2,9 @@
 // chunk is decoded in place (views, no copy); a block spread over chunks is collected piecewise
 // and concatenated once, when its last byte has arrived. The block length cap bounds buffering.
 
-import { DEFAULT_MAX_BLOCK_LENGTH } from './constants';
-import { decodeBlock, decodeSectionHeader } from './decode-block';
+import { BlockType, DEFAULT_MAX_BLOCK_LENGTH, EPB_MIN_LENGTH as EPB_MIN, EPB_TYPE_SWAPPED, MIN_BLOCK_LENGTH as MIN_BLOCK } from './constants';
+import { decodeBlock } from './decode-block';
+import { decodeSectionHeader, hex32, shbLittleEndian, shbMagic } from '../shb/section-header';
 import { PcapngFormatError } from './errors';
 import { EnhancedPacketView } from './packet-block';
 import { walkOptions } from './options';
@@ -16,14 +17,13 @@ export interface PcapngReaderOptions {
   readonly maxBlockLength?: number;
 }
 
-// Module-local copies of the hot constants: imported bindings cost an accessor call under tsx.
-const SHB = 0x0a0d0d0a;
-const EPB = 0x00000006;
-const EPB_SWAPPED = 0x06000000;
-const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
-const BYTE_ORDER_MAGIC_SWAPPED = 0x4d3c2b1a;
-const MIN_BLOCK_LENGTH = 12;
-const EPB_MIN_LENGTH = 32;
+// Module-local copies of the hot constants (from constants.ts, once at load): imported bindings
+// cost an accessor call under tsx.
+const SHB = BlockType.SHB;
+const EPB = BlockType.EPB;
+const EPB_SWAPPED = EPB_TYPE_SWAPPED;
+const MIN_BLOCK_LENGTH = MIN_BLOCK;
+const EPB_MIN_LENGTH = EPB_MIN;
 
 /**
  * Feed chunks with push() or feed(), then call end(). Malformed input throws PcapngFormatError
@@ -149,11 +149,9 @@ export class PcapngReader {
     const type = buf.readUInt32LE(p);
     let le: boolean;
     if (type === SHB) {
-      const magic = buf.readUInt32BE(p + 8);
-      if (magic !== BYTE_ORDER_MAGIC && magic !== BYTE_ORDER_MAGIC_SWAPPED) {
-        throw new PcapngFormatError(this.#offset, `section header block with bad byte-order magic 0x${magic.toString(16).padStart(8, '0')}`);
-      }
-      le = magic === BYTE_ORDER_MAGIC_SWAPPED;
+      const order = shbLittleEndian(buf, p);
+      if (order === undefined) throw new PcapngFormatError(this.#offset, `section header block with bad byte-order magic ${hex32(shbMagic(buf, p))}`);
+      le = order;
     } else if (this.#section === undefined) {
       throw new PcapngFormatError(this.#offset, `stream does not start with a section header block (block type 0x${buf.readUInt32BE(p).toString(16).padStart(8, '0')})`);
     } else {
@@ -171,7 +169,7 @@ export class PcapngReader {
   #block(buf: Buffer, start: number, length: number, sink: (block: Block) => void): void {
     const offset = this.#offset;
     const type = buf.readUInt32LE(start);
-    const le = type === SHB ? buf.readUInt32BE(start + 8) === BYTE_ORDER_MAGIC_SWAPPED : this.#section!.littleEndian;
+    const le = type === SHB ? shbLittleEndian(buf, start) === true : this.#section!.littleEndian;
     const trailing = le ? buf.readUInt32LE(start + length - 4) : buf.readUInt32BE(start + length - 4);
     if (trailing !== length) throw new PcapngFormatError(offset, `block length ${length} disagrees with its trailing length ${trailing}`);
     if (type === (le ? EPB : EPB_SWAPPED) && length >= EPB_MIN_LENGTH) {

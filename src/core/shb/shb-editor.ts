@@ -6,6 +6,10 @@ import { Transform } from 'node:stream';
 import { captureTargetYaml, replaceCaptureTargetBlock } from './capture-metadata';
 import type { CaptureTargetMetadata } from './capture-metadata';
 import { ShbEditError } from '../errors';
+import { BlockType, MAX_OPTION_LENGTH, OptionCode, SHB_FIXED_LENGTH, SHB_MIN_LENGTH as MIN_SHB_SIZE, padded4 as padded } from '../pcapng/constants';
+import { PcapngFormatError } from '../pcapng/errors';
+import type { PcapngOption } from '../pcapng/types';
+import { hex32, mayStartShb, shbFraming, shbMagic, shbOptions } from './section-header';
 
 export { captureTargetMetadata } from './capture-metadata';
 export type { CaptureTargetMetadata } from './capture-metadata';
@@ -13,28 +17,11 @@ export type { CaptureTargetMetadata } from './capture-metadata';
 /** Default cap of the SHB size: a larger announced length is a corrupt stream, not one to buffer. */
 export const MAX_SHB_SIZE = 1024 * 1024;
 
-const SHB_TYPE = Buffer.from([0x0a, 0x0d, 0x0d, 0x0a]);
-const MAGIC_BIG_ENDIAN = 0x1a2b3c4d;
-const MAGIC_LITTLE_ENDIAN = 0x4d3c2b1a;
-/** type, length, magic, major, minor, section length, trailing length */
-const MIN_SHB_SIZE = 4 + 4 + 4 + 2 + 2 + 8 + 4;
-const HEADER_SIZE = 24;
-const OPT_ENDOFOPT = 0;
-const OPT_COMMENT = 1;
-const MAX_OPTION_LENGTH = 0xffff;
+const HEADER_SIZE = SHB_FIXED_LENGTH;
 
 export interface ShbEditorOptions {
   /** largest SHB accepted, in bytes (default MAX_SHB_SIZE) */
   readonly maxShbSize?: number;
-}
-
-interface RawOption {
-  readonly code: number;
-  readonly value: Buffer;
-}
-
-function padded(length: number): number {
-  return (length + 3) & ~3;
 }
 
 /**
@@ -119,8 +106,7 @@ export class ShbEditor {
   #advance(): Buffer[] {
     if (this.#state === 'start') {
       const head = this.#collected();
-      const typeBytes = Math.min(head.length, SHB_TYPE.length);
-      if (!head.subarray(0, typeBytes).equals(SHB_TYPE.subarray(0, typeBytes))) return this.#passAll();
+      if (!mayStartShb(head)) return this.#passAll();
       if (head.length < 12) return [];
       this.#readHeader(head);
       this.#state = 'shb';
@@ -136,11 +122,10 @@ export class ShbEditor {
   }
 
   #readHeader(head: Buffer): void {
-    const magic = head.readUInt32BE(8);
-    if (magic === MAGIC_BIG_ENDIAN) this.#littleEndian = false;
-    else if (magic === MAGIC_LITTLE_ENDIAN) this.#littleEndian = true;
-    else throw new ShbEditError('SHB_MALFORMED', `invalid byte-order magic 0x${magic.toString(16).padStart(8, '0')}`);
-    const length = this.#littleEndian ? head.readUInt32LE(4) : head.readUInt32BE(4);
+    const framing = shbFraming(head);
+    if (framing === undefined) throw new ShbEditError('SHB_MALFORMED', `invalid byte-order magic ${hex32(shbMagic(head))}`);
+    this.#littleEndian = framing.littleEndian;
+    const length = framing.length;
     if (length > this.#maxShbSize) {
       throw new ShbEditError('SHB_TOO_LARGE', `announced length ${length} exceeds the limit of ${this.#maxShbSize} bytes`);
     }
@@ -150,43 +135,34 @@ export class ShbEditor {
     this.#shbLength = length;
   }
 
-  #u16(buffer: Buffer, offset: number): number {
-    return this.#littleEndian ? buffer.readUInt16LE(offset) : buffer.readUInt16BE(offset);
-  }
-
   #edit(shb: Buffer): Buffer {
     const length = shb.length;
     const trailer = this.#littleEndian ? shb.readUInt32LE(length - 4) : shb.readUInt32BE(length - 4);
     if (trailer !== length) throw new ShbEditError('SHB_MALFORMED', `trailing block length ${trailer} differs from the leading ${length}`);
 
-    const options: RawOption[] = [];
-    let firstComment: Buffer | undefined;
-    const end = length - 4;
-    for (let offset = HEADER_SIZE; offset < end;) {
-      if (end - offset < 4) throw new ShbEditError('SHB_MALFORMED', `truncated option header at offset ${offset}`);
-      const code = this.#u16(shb, offset);
-      const valueLength = this.#u16(shb, offset + 2);
-      // csharg stops only at a true opt_endofopt; a code 0 with a length is kept like any option.
-      if (code === OPT_ENDOFOPT && valueLength === 0) break;
-      const next = offset + 4 + padded(valueLength);
-      if (next > end) throw new ShbEditError('SHB_MALFORMED', `option ${code} at offset ${offset} runs past the end of the block`);
-      const value = shb.subarray(offset + 4, offset + 4 + valueLength);
-      if (code === OPT_COMMENT && firstComment === undefined) firstComment = value;
-      else options.push({ code, value });
-      offset = next;
+    // csharg stops only at a true opt_endofopt; a code 0 with a length is kept like any option.
+    let walked: PcapngOption[];
+    try {
+      walked = shbOptions(shb, 0, length, this.#littleEndian, 0, 'empty').options;
+    } catch (e) {
+      if (e instanceof PcapngFormatError) throw new ShbEditError('SHB_MALFORMED', e.message);
+      throw e;
     }
+    const first = walked.findIndex((o) => o.code === OptionCode.COMMENT);
+    const firstComment = first < 0 ? undefined : walked[first]!.value;
+    const options = walked.filter((_, i) => i !== first);
 
     const comment = replaceCaptureTargetBlock(firstComment, this.#block);
     if (comment.length > MAX_OPTION_LENGTH) {
       throw new ShbEditError('SHB_COMMENT_TOO_LONG', `the edited comment has ${comment.length} bytes, an option holds at most ${MAX_OPTION_LENGTH}`);
     }
-    options.unshift({ code: OPT_COMMENT, value: comment });
+    options.unshift({ code: OptionCode.COMMENT, value: comment });
 
     const newLength = HEADER_SIZE + options.reduce((sum, option) => sum + 4 + padded(option.value.length), 0) + 4;
     const out = Buffer.alloc(newLength);
     const u16 = (value: number, at: number): void => void (this.#littleEndian ? out.writeUInt16LE(value, at) : out.writeUInt16BE(value, at));
     const u32 = (value: number, at: number): void => void (this.#littleEndian ? out.writeUInt32LE(value, at) : out.writeUInt32BE(value, at));
-    SHB_TYPE.copy(out, 0);
+    out.writeUInt32LE(BlockType.SHB, 0); // the same bytes in both byte orders
     u32(newLength, 4);
     shb.copy(out, 8, 8, 16); // byte-order magic and version, as they were
     out.fill(0xff, 16, 24); // section length -1: unknown
