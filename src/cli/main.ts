@@ -12,6 +12,7 @@ import type { FollowOptions } from '../rx/follow';
 import { refuseTerminalOutput, runCapture } from './capture-command';
 import { globalOptionsUsage, normalizeCobraFlags } from './cobra-flags';
 import { completionScript, parseShell } from './completion';
+import { registerExtcap } from './extcap/command';
 import { runMerge } from './merge-command';
 import { runPackets } from './packets';
 import { DEFAULT_SORT_BY, formatTargets, parseListFormat, parseSortKey, sortTargets } from './list-format';
@@ -237,6 +238,8 @@ export function buildProgram(): Command {
     .action(async (files: string[]) => {
       await runPackets(files, process.stdout, process.stdin);
     });
+
+  registerExtcap(program);
 
   program
     .command('completion')
