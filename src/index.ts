@@ -30,7 +30,8 @@ export { captureTargetMetadata, captureTargetYaml } from './core/shb/capture-met
 export type { CaptureTargetMetadata } from './core/shb/capture-metadata';
 
 // Capture sources: the common contract, the Edgeshark host client, this machine
-export type { CaptureEnd, CaptureHandlers, CaptureSession } from './core/capture-source';
+export { CaptureRun } from './core/capture-source';
+export type { CaptureEnd, CaptureHandlers, CaptureSession, CaptureOpener } from './core/capture-source';
 export type { SharkTank } from './core/shark-tank';
 export { newSharkTankOnHost } from './core/host/host-shark-tank';
 export type { HostClientOptions, HostSharkTank } from './core/host/host-shark-tank';
@@ -76,8 +77,9 @@ export {
 
 // RxJS face
 export { targets, capture } from './rx/shark-tank';
+export type { RxCaptureOptions } from './rx/shark-tank';
 export { CaptureObservable } from './rx/capture-observable';
-export { stopAfter } from './rx/stop-after';
+export { stopAfter, stopWhen } from './rx/stop-after';
 
 // pcapng: streaming reader, packets, writer, and their operators
 export * from './core/pcapng';
@@ -138,8 +140,8 @@ export type { SharkTankFleet, SharkTankFleetOptions, FleetMemberFailure } from '
 export { decode } from './rx/decode';
 export { ofProtocol, matchPackets, selectPackets } from './rx/select';
 export type { AsDecoded } from './rx/select';
-export { takePackets, stopAfterBytes, snaplen } from './rx/limits';
-export type { StopAfterBytesOptions } from './rx/limits';
+export { stopAfterPackets, takePackets, stopAfterBytes, takePacketBytes, snaplen } from './rx/limits';
+export type { TakePacketBytesOptions } from './rx/limits';
 export { flows } from './rx/flows';
 export { windowStats, topTalkers, windowed } from './rx/stats';
 export type { WindowOptions } from './rx/stats';

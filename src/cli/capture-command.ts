@@ -9,7 +9,7 @@ import { streamCaptureInto } from '../core/capture-streamer';
 import { describeTarget } from '../core/describe-target';
 import type { SharkTank } from '../core/shark-tank';
 import type { CaptureOptions, Target } from '../core/target';
-import { BlockCutter } from './block-cutter';
+import { BlockCutter } from '../rx/block-cutter';
 import { ProgressLine } from './progress';
 import { watchPipeReader } from './reader-watch';
 import type { ReaderWatch } from './reader-watch';

@@ -1,75 +1,68 @@
-import { Observable } from 'rxjs';
-import type { Subscriber, TeardownLogic } from 'rxjs';
-import type { CaptureHandlers, CaptureSession } from '../core/capture-source';
+import { Observable, from } from 'rxjs';
+import type { ObservableInput, Subscriber, TeardownLogic } from 'rxjs';
+import { CaptureRun } from '../core/capture-source';
+import type { CaptureOpener } from '../core/capture-source';
+import { joinStopScope } from './graceful-stop';
 
-/** Opens one capture; called once per subscription. */
-export type CaptureOpener = (handlers: CaptureHandlers) => CaptureSession;
+export type { CaptureOpener } from '../core/capture-source';
 
 /**
- * A cold Observable of one capture's pcapng chunks: each subscription opens its own capture,
- * completes when the source completes, errors with the source's typed error, and unsubscribing
- * performs the graceful stop.
+ * A cold Observable of one capture's pcapng chunks, the RxJS face of the core's CaptureRun: each
+ * subscription opens its own capture, completes when the source completes, errors with the
+ * source's typed error, and unsubscribing performs the graceful stop (what was in flight then
+ * has no one to go to).
  *
- * `stopWhen(notifier)` gives a variant that stops gracefully when the notifier emits, still
- * delivering what was in flight before completing; the `stopAfter` operator uses it.
+ * The graceful stop that still delivers what is in flight, then completes:
+ * - a stop notifier given to the capture: `capture(tank, t, { stop: notifier })`, or
+ *   `.stopWhen(notifier)` on a capture Observable (the same thing); the notifier's first value
+ *   (or its end) asks for the stop;
+ * - the stop operators (`stopWhen`, `stopAfter`, `stopAfterPackets`, `stopAfterBytes`) anywhere
+ *   further down the pipe: a capture joins the stop scope of the operators it is subscribed
+ *   beneath (see rx/graceful-stop.ts for how and why).
  */
 export class CaptureObservable extends Observable<Buffer> {
   constructor(
     private readonly open: CaptureOpener,
-    private readonly stopNotifier?: Observable<unknown>,
+    private readonly stopNotifier?: ObservableInput<unknown>,
   ) {
     super((subscriber) => this.run(subscriber));
   }
 
   /** The same capture, stopped gracefully when `notifier` first emits (or completes). */
-  stopWhen(notifier: Observable<unknown>): CaptureObservable {
-    return new CaptureObservable(this.open, this.stopNotifier ? mergeFirst(this.stopNotifier, notifier) : notifier);
+  stopWhen(notifier: ObservableInput<unknown>): CaptureObservable {
+    return new CaptureObservable(this.open, this.stopNotifier ? firstOf(this.stopNotifier, notifier) : notifier);
   }
 
   private run(subscriber: Subscriber<Buffer>): TeardownLogic {
-    let ended = false;
-    let session: CaptureSession | undefined;
-    try {
-      session = this.open({
-        onChunk: (chunk) => {
-          if (!ended) subscriber.next(chunk);
-        },
-        onEnd: (end) => {
-          if (ended) return;
-          ended = true;
-          if (end.kind === 'error') subscriber.error(end.error);
-          else subscriber.complete();
-        },
-      });
-    } catch (err) {
-      ended = true;
-      subscriber.error(err);
-      return undefined;
-    }
-    const opened = session;
-    let stopRequested = false;
-    const requestStop = (): void => {
-      if (stopRequested || ended) return;
-      stopRequested = true;
-      opened.stop().catch(() => undefined);
-    };
-    const stopSub = this.stopNotifier?.subscribe({ next: requestStop, complete: requestStop, error: requestStop });
+    let leaveScope = (): void => undefined;
+    const capture = new CaptureRun(this.open, {
+      onChunk: (chunk) => subscriber.next(chunk),
+      onEnd: (end) => {
+        leaveScope();
+        if (end.kind === 'error') subscriber.error(end.error);
+        else subscriber.complete();
+      },
+    });
+    if (capture.end !== undefined) return undefined;
+    const requestStop = (): void => void capture.stop();
+    leaveScope = joinStopScope(requestStop);
+    const stopSub = this.stopNotifier === undefined
+      ? undefined
+      : from(this.stopNotifier).subscribe({ next: requestStop, complete: requestStop, error: requestStop });
     return () => {
       stopSub?.unsubscribe();
+      leaveScope();
       // Unsubscribing before the end is a graceful stop; its outcome has no one left to tell.
-      if (!ended) {
-        ended = true;
-        opened.stop().catch(() => undefined);
-      }
+      void capture.stop();
     };
   }
 }
 
-function mergeFirst(a: Observable<unknown>, b: Observable<unknown>): Observable<unknown> {
+/** A notifier that fires when the first of two does. */
+function firstOf(a: ObservableInput<unknown>, b: ObservableInput<unknown>): Observable<unknown> {
   return new Observable<unknown>((subscriber) => {
-    const subs = [a, b].map((o) =>
-      o.subscribe({ next: (v) => subscriber.next(v), complete: () => subscriber.next(undefined), error: () => subscriber.next(undefined) }),
-    );
+    const fire = (): void => subscriber.next(undefined);
+    const subs = [a, b].map((o) => from(o).subscribe({ next: fire, complete: fire, error: fire }));
     return () => subs.forEach((s) => s.unsubscribe());
   });
 }

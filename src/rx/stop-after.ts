@@ -1,18 +1,23 @@
-import { takeUntil, timer } from 'rxjs';
-import type { MonoTypeOperatorFunction, Observable, SchedulerLike } from 'rxjs';
-import { CaptureObservable } from './capture-observable';
+// The duration stop condition (csharg's StopAfter), defined once for every face: the library's
+// pipes, the csharg command (--stop-after) and the Node-RED capture node.
+
+import { timer } from 'rxjs';
+import type { MonoTypeOperatorFunction, SchedulerLike } from 'rxjs';
+import { gracefulStopOperator } from './graceful-stop';
+
+export { stopWhen } from './graceful-stop';
 
 /**
  * csharg's StopAfter as an operator: after `ms` on the given scheduler (so marble tests control
- * time), stop. Applied directly to a capture it is a graceful stop: data already in flight is
- * still delivered, then the Observable completes. Anywhere else in a pipeline it completes at
- * once and unsubscribes upstream (which still stops the capture gracefully).
+ * time), the captures beneath are stopped gracefully: what they had in flight is still delivered,
+ * then the stream completes. Wherever it sits in a pipe (`capture(…).pipe(stopAfter(ms))` or
+ * `capture(…).pipe(packets(), decode(), stopAfter(ms))`) it means the same; on a stream with no
+ * capture beneath it completes at the deadline, like `takeUntil(timer(ms))`. See graceful-stop.ts.
  */
 export function stopAfter<T>(ms: number, scheduler?: SchedulerLike): MonoTypeOperatorFunction<T> {
   if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`stopAfter: expected a duration in ms >= 0, got ${ms}`);
-  return (source: Observable<T>): Observable<T> => {
-    const deadline = scheduler ? timer(ms, scheduler) : timer(ms);
-    if (source instanceof CaptureObservable) return source.stopWhen(deadline) as unknown as Observable<T>;
-    return source.pipe(takeUntil(deadline));
-  };
+  return gracefulStopOperator<T>((_stop, subscriber) => ({
+    next: (value) => subscriber.next(value),
+    notifier: scheduler ? timer(ms, scheduler) : timer(ms),
+  }), scheduler);
 }

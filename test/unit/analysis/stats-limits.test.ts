@@ -4,7 +4,7 @@ import { from, lastValueFrom, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { PcapngPacketReader, toPcapngBytes } from '../../../src/core/pcapng';
 import { decode } from '../../../src/core/decode';
-import { snaplen, stopAfterBytes, takePackets } from '../../../src/rx/limits';
+import { snaplen, takePacketBytes, takePackets } from '../../../src/rx/limits';
 import { ethernet, ipv4, packetsOf, udp } from '../decode/frames';
 
 const PACKETS = packetsOf([10, 20, 30, 40].map((n) => ({ data: ethernet(0x0800, ipv4({ protocol: 17, payload: udp(20080, 20081, Buffer.alloc(n)) })), originalLength: 100 + n })));
@@ -19,23 +19,23 @@ test('takePackets(n) takes n and unsubscribes upstream (marble)', () => {
   assert.throws(() => takePackets(1.5), RangeError);
 });
 
-test('stopAfterBytes: original lengths by default, the crossing packet included', async () => {
+test('takePacketBytes: original lengths by default, the crossing packet included', async () => {
   // original lengths 110, 120, 130, 140
-  const byOriginal = await lastValueFrom(from(PACKETS).pipe(stopAfterBytes(230), toArray()));
+  const byOriginal = await lastValueFrom(from(PACKETS).pipe(takePacketBytes(230), toArray()));
   assert.equal(byOriginal.length, 2); // 110 + 120 = 230 reaches the budget
-  const crossing = await lastValueFrom(from(PACKETS).pipe(stopAfterBytes(231), toArray()));
+  const crossing = await lastValueFrom(from(PACKETS).pipe(takePacketBytes(231), toArray()));
   assert.equal(crossing.length, 3);
   const captured = PACKETS.map((p) => p.capturedLength);
-  const byCaptured = await lastValueFrom(from(PACKETS).pipe(stopAfterBytes(captured[0]! + 1, { by: 'captured' }), toArray()));
+  const byCaptured = await lastValueFrom(from(PACKETS).pipe(takePacketBytes(captured[0]! + 1, { by: 'captured' }), toArray()));
   assert.equal(byCaptured.length, 2);
-  assert.deepEqual(await lastValueFrom(from(PACKETS).pipe(stopAfterBytes(0), toArray())), []);
-  assert.throws(() => stopAfterBytes(-5), RangeError);
+  assert.deepEqual(await lastValueFrom(from(PACKETS).pipe(takePacketBytes(0), toArray())), []);
+  assert.throws(() => takePacketBytes(-5), RangeError);
 });
 
-test('stopAfterBytes completes at once when the budget is met (marble)', () => {
+test('takePacketBytes completes at once when the budget is met (marble)', () => {
   new TestScheduler((a, e) => assert.deepEqual(a, e)).run(({ cold, expectObservable, expectSubscriptions }) => {
     const source = cold('a-b-c-d|', { a: PACKETS[0]!, b: PACKETS[1]!, c: PACKETS[2]!, d: PACKETS[3]! });
-    expectObservable(source.pipe(stopAfterBytes(231))).toBe('a-b-(c|)', { a: PACKETS[0]!, b: PACKETS[1]!, c: PACKETS[2]! });
+    expectObservable(source.pipe(takePacketBytes(231))).toBe('a-b-(c|)', { a: PACKETS[0]!, b: PACKETS[1]!, c: PACKETS[2]! });
     expectSubscriptions(source.subscriptions).toBe('^---!');
   });
 });

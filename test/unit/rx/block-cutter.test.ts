@@ -1,7 +1,7 @@
 // Unit tests of the exact --count / --max-bytes cut on a pcapng stream, in any chunking.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BlockCutter } from '../../../src/cli/block-cutter';
+import { BlockCutter } from '../../../src/rx/block-cutter';
 import { PcapngPacketReader } from '../../../src/core/pcapng';
 import { epb, idb, shb } from '../pcapng/build';
 
