@@ -4,6 +4,7 @@
 import { Observable, asyncScheduler } from 'rxjs';
 import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
 import { alertEngine } from '../core/analysis/alert-rules';
+import { windowStartOf } from '../core/analysis/tumbling-windows';
 import type { Alert, AlertEngine, AlertPacket, AlertRule } from '../core/analysis/alert-types';
 
 export interface AlertWhenOptions {
@@ -14,7 +15,9 @@ export interface AlertWhenOptions {
 /**
  * Applies one rule (or several) to a stream of decoded packets (`decode()` first). Rules keep
  * their own windows on the packets' timestamps, so live captures, replays at any speed and marble
- * tests give the same alerts. While no packet arrives the packet clock is estimated from the
+ * tests give the same alerts; windows start at multiples of their length since the epoch, as
+ * windowStats' do (core/analysis/tumbling-windows.ts), and the first one, when it began before the
+ * first packet, is judged only by `above`. While no packet arrives the packet clock is estimated from the
  * scheduler (last packet time + scheduler time since), checked every window length, so a
  * `below` threshold or a fall in rate fires on silence too. A window still open when the source
  * completes is not evaluated (it is partial). Rules are checked at once (AlertRuleError).
@@ -35,13 +38,15 @@ export function alertWhen<P extends AlertPacket>(rules: AlertRule<P> | readonly 
       for (const a of alerts) subscriber.next(a);
     };
     const estimate = (): number => (lastTime ?? 0) + (scheduler.now() - lastArrival);
+    // The ticks fall on the ends of the windows (on the estimated packet clock), where they close.
     const startClock = (): void => {
       if (period === undefined || tick !== undefined) return;
+      const now = estimate();
       tick = scheduler.schedule(function () {
-        const now = estimate();
-        for (const e of engines) emit(e.advance(now));
+        const t = estimate();
+        for (const e of engines) emit(e.advance(t));
         this.schedule(undefined, period);
-      }, period);
+      }, windowStartOf(now, period) + period - now);
     };
 
     const sub = source.subscribe({

@@ -1,19 +1,23 @@
-// Windowed statistics as operators. Two clocks:
-//  - `packet` (the default): tumbling windows on the packets' timestamps (core/analysis/
-//    stats-windows.ts): the same result live, in a replay at any speed, and in a test. A window
-//    closes when a packet of a later window arrives (empty windows in between are emitted too), the
-//    last one when the stream completes (`complete: false`). On a quiet live capture the current
-//    window therefore waits for the next packet: use the scheduler clock when that matters.
+// Windowed statistics as operators, on the analysis' one tumbling-window engine
+// (core/analysis/tumbling-windows.ts): windows start at the multiples of their length since the
+// epoch of the clock that cuts them, so windows of the same length agree wherever they are cut.
+// Two clocks:
+//  - `packet` (the default): windows on the packets' timestamps: the same result live, in a replay
+//    at any speed, and in a test. A window closes when a packet of a later window arrives (empty
+//    windows in between are emitted too), the last one when the stream completes (`complete:
+//    false`). On a quiet live capture the current window therefore waits for the next packet: use
+//    the scheduler clock when that matters.
 //  - `scheduler`: windows on the RxJS scheduler's clock (pass a SchedulerLike, or
-//    `{ clock: 'scheduler', scheduler }`), starting at subscription; one window per `ms` whether or
-//    not packets came, packets counted in the window they arrive in, whatever their timestamps. The
-//    window cut short by completion lasts until then (`complete: false`).
+//    `{ clock: 'scheduler', scheduler }`): one window per `ms` whether or not packets came, each
+//    emitted at its end, packets counted in the window they arrive in, whatever their timestamps.
+//    The first is the window the subscription falls in; the window cut short by completion lasts
+//    until then (`complete: false`).
 
 import { Observable, asyncScheduler } from 'rxjs';
 import type { OperatorFunction, SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
 import type { DecodedPacket } from '../core/decode/decoded-packet';
-import { PacketClockWindows, assertWindowLength } from '../core/analysis/stats-windows';
-import type { WindowAccumulator, WindowBounds } from '../core/analysis/stats-windows';
+import { TumblingWindows, assertWindowLength, windowStartOf } from '../core/analysis/tumbling-windows';
+import type { WindowAccumulator, WindowBounds } from '../core/analysis/tumbling-windows';
 import { WindowStatsAccumulator } from '../core/analysis/window-stats';
 import type { WindowStats, WindowStatsOptions } from '../core/analysis/window-stats';
 import { TopTalkersAccumulator } from '../core/analysis/top-talkers';
@@ -47,7 +51,7 @@ export function windowed<P extends Packet, R>(name: string, ms: number, options:
   if (o.clock === 'scheduler') return (source) => schedulerWindows(source, ms, scheduler, make());
   return (source) => new Observable<R>((subscriber) => {
     const acc = make();
-    const windows = new PacketClockWindows(ms, o.maxEmptyWindows);
+    const windows = new TumblingWindows(ms, { maxEmptyWindows: o.maxEmptyWindows });
     const close = (bounds: WindowBounds): void => subscriber.next(acc.close(bounds));
     return source.subscribe({
       next(p) {
@@ -66,19 +70,21 @@ export function windowed<P extends Packet, R>(name: string, ms: number, options:
 
 function schedulerWindows<P, R>(source: Observable<P>, ms: number, scheduler: SchedulerLike, acc: WindowAccumulator<P, R>): Observable<R> {
   return new Observable<R>((subscriber) => {
-    let start = scheduler.now();
+    const now = scheduler.now();
+    let start = windowStartOf(now, ms);
     const tick = scheduler.schedule(function (this: SchedulerAction<undefined>) {
       subscriber.next(acc.close({ start, end: start + ms, durationMs: ms, complete: true }));
       start += ms;
       this.schedule(undefined, ms);
-    }, ms);
+    }, start + ms - now);
     const upstream: Subscription = source.subscribe({
       next: (p) => acc.add(p),
       error: (e: unknown) => subscriber.error(e),
       complete() {
         tick.unsubscribe();
-        const now = scheduler.now();
-        if (now > start || !acc.empty) subscriber.next(acc.close({ start, end: now, durationMs: now - start, complete: false }));
+        const end = scheduler.now();
+        // (a window the subscription fell in is emitted only once time passed or packets came)
+        if (end > Math.max(start, now) || !acc.empty) subscriber.next(acc.close({ start, end, durationMs: end - start, complete: false }));
         subscriber.complete();
       },
     });

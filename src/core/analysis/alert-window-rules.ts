@@ -1,5 +1,7 @@
 // The rules over windowed statistics: threshold (a window above or below a value) and rate of
-// change (between consecutive windows).
+// change (between consecutive windows), on the analysis' one window engine (tumbling-windows.ts,
+// through AlertWindows): windows at multiples of the rule's window length since the epoch. The
+// first window, when it began before the first packet, is partial: only `above` judges it.
 
 import { AlertCooldown } from './alert-cooldown';
 import { DEFAULT_COOLDOWN_MS, DEFAULT_EVIDENCE } from './alert-types';
@@ -27,7 +29,7 @@ abstract class WindowRuleEngine<P extends AlertPacket> implements AlertEngine<P>
 
   observe(packet: P, timeMs: number): Alert<P>[] {
     if (this.rule.where && !this.rule.where(packet)) return this.advance(timeMs);
-    return this.evaluate(this.windows.add(packet, packet.originalLength, timeMs));
+    return this.evaluate(this.windows.add(packet, timeMs));
   }
 
   advance(timeMs: number): Alert<P>[] {
@@ -64,8 +66,9 @@ export class ThresholdEngine<P extends AlertPacket> extends WindowRuleEngine<P> 
     const out: Alert<P>[] = [];
     for (const w of closed) {
       const value = this.value(w);
+      // A partial window's value is a lower bound: enough to tell `above`, not `below`.
       if (above !== undefined && value > above) out.push(...this.alert(w, `${metric} ${round(value)} above ${above} in ${windowMs} ms`, { value, above }));
-      else if (below !== undefined && value < below) out.push(...this.alert(w, `${metric} ${round(value)} below ${below} in ${windowMs} ms`, { value, below }));
+      else if (below !== undefined && !w.partial && value < below) out.push(...this.alert(w, `${metric} ${round(value)} below ${below} in ${windowMs} ms`, { value, below }));
     }
     return out;
   }
@@ -83,6 +86,8 @@ export class RateOfChangeEngine<P extends AlertPacket> extends WindowRuleEngine<
     const minValue = this.change.minValue ?? 0;
     const out: Alert<P>[] = [];
     for (const w of closed) {
+      // A partial window is no base to compare with: the change starts at the first whole one.
+      if (w.partial) continue;
       const value = this.value(w);
       const previous = this.#previous;
       this.#previous = value;

@@ -1,9 +1,11 @@
-// Consecutive windows of packet time for the threshold and rate-of-change rules. The first window
-// starts at the first packet (so no window is partial); a run of empty windows after a gap is
-// reported as one empty window (they are all alike, and one alert per gap is what is wanted).
+// One alert rule's windows (threshold, rate of change): the analysis' one tumbling-window engine
+// (tumbling-windows.ts: windows at multiples of their length since the epoch, one window standing
+// for a gap) with each window's packets, bytes and latest evidence packets.
 
 import { AlertEvidence } from './alert-evidence';
 import type { WindowMetric } from './alert-types';
+import { TumblingWindows } from './tumbling-windows';
+import type { WindowAccumulator, WindowBounds } from './tumbling-windows';
 
 export interface ClosedWindow<P> {
   readonly start: number;
@@ -11,6 +13,11 @@ export interface ClosedWindow<P> {
   readonly packets: number;
   readonly bytes: number;
   readonly evidence: readonly P[];
+  /**
+   * The window began before the first packet the rule saw (the first window, unless that packet
+   * came right at its start): its counts cover only part of it, so they are lower bounds.
+   */
+  readonly partial: boolean;
 }
 
 export function metricOf(w: ClosedWindow<unknown>, metric: WindowMetric, windowMs: number): number {
@@ -26,41 +33,71 @@ export function metricOf(w: ClosedWindow<unknown>, metric: WindowMetric, windowM
   }
 }
 
-export class AlertWindows<P> {
-  #start: number | undefined;
+/** Packets, bytes and evidence of the open window (the engine's accumulator for alerts). */
+class AlertWindowAccumulator<P extends { readonly originalLength: number }> implements WindowAccumulator<P, ClosedWindow<P>> {
   #packets = 0;
   #bytes = 0;
   readonly #evidence: AlertEvidence<P>;
+  /** time of the first packet: a window that began before it is partial */
+  firstAt = Infinity;
+
+  constructor(evidence: number) {
+    this.#evidence = new AlertEvidence<P>(evidence);
+  }
+
+  get empty(): boolean {
+    return this.#packets === 0;
+  }
+
+  add(packet: P): void {
+    this.#packets++;
+    this.#bytes += packet.originalLength;
+    this.#evidence.add(packet);
+  }
+
+  close(bounds: WindowBounds): ClosedWindow<P> {
+    const w = { start: bounds.start, end: bounds.end, packets: this.#packets, bytes: this.#bytes, evidence: this.#evidence.list(), partial: bounds.start < this.firstAt };
+    this.#packets = 0;
+    this.#bytes = 0;
+    this.#evidence.clear();
+    return w;
+  }
+}
+
+export class AlertWindows<P extends { readonly originalLength: number }> {
+  readonly #windows: TumblingWindows;
+  readonly #acc: AlertWindowAccumulator<P>;
+  #closed: ClosedWindow<P>[] = [];
+  readonly #close = (bounds: WindowBounds): void => {
+    this.#closed.push(this.#acc.close(bounds));
+  };
 
   constructor(
     readonly windowMs: number,
     evidence: number,
   ) {
-    this.#evidence = new AlertEvidence<P>(evidence);
+    this.#windows = new TumblingWindows(windowMs, { gaps: 'one' });
+    this.#acc = new AlertWindowAccumulator<P>(evidence);
   }
 
-  /** Counts a packet at `timeMs` (after closing the windows that ended before it). */
-  add(packet: P, bytes: number, timeMs: number): ClosedWindow<P>[] {
-    if (this.#start === undefined) this.#start = timeMs;
-    const closed = this.advance(timeMs);
-    this.#packets++;
-    this.#bytes += bytes;
-    this.#evidence.add(packet);
+  /** Counts a packet at `timeMs` (after closing the windows that ended before it); the first packet opens the windows. */
+  add(packet: P, timeMs: number): ClosedWindow<P>[] {
+    if (!this.#windows.started) this.#acc.firstAt = timeMs;
+    const closed = this.#move(timeMs);
+    this.#acc.add(packet);
     return closed;
   }
 
   /** Closes the windows that ended by `timeMs`: the current one, and one standing for any gap. */
   advance(timeMs: number): ClosedWindow<P>[] {
-    const start = this.#start;
-    if (start === undefined || timeMs < start + this.windowMs) return [];
-    const w = this.windowMs;
-    const closed: ClosedWindow<P>[] = [{ start, end: start + w, packets: this.#packets, bytes: this.#bytes, evidence: this.#evidence.list() }];
-    const windowsPassed = Math.floor((timeMs - start) / w);
-    if (windowsPassed >= 2) closed.push({ start: start + w, end: start + windowsPassed * w, packets: 0, bytes: 0, evidence: [] });
-    this.#start = start + windowsPassed * w;
-    this.#packets = 0;
-    this.#bytes = 0;
-    this.#evidence.clear();
+    return this.#windows.started ? this.#move(timeMs) : [];
+  }
+
+  #move(timeMs: number): ClosedWindow<P>[] {
+    this.#windows.advance(timeMs, this.#close);
+    if (this.#closed.length === 0) return [];
+    const closed = this.#closed;
+    this.#closed = [];
     return closed;
   }
 }

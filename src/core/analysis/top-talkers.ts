@@ -3,7 +3,7 @@
 import { decode } from '../decode/decoded-packet';
 import type { DecodedPacket } from '../decode/decoded-packet';
 import type { Packet } from '../pcapng/packet';
-import type { WindowAccumulator, WindowBounds } from './stats-windows';
+import type { WindowAccumulator, WindowBounds } from './tumbling-windows';
 
 export interface Talker {
   /** IP source address */

@@ -5,7 +5,7 @@ import { decode } from '../decode/decoded-packet';
 import type { DecodedPacket, PacketProtocol } from '../decode/decoded-packet';
 import type { Packet } from '../pcapng/packet';
 import type { InterfaceInfo } from '../pcapng/types';
-import type { WindowAccumulator, WindowBounds } from './stats-windows';
+import type { WindowAccumulator, WindowBounds } from './tumbling-windows';
 import { TopTalkersAccumulator } from './top-talkers';
 import type { Talker } from './top-talkers';
 
