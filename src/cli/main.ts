@@ -18,6 +18,7 @@ import { runPackets } from './packets';
 import { DEFAULT_SORT_BY, formatTargets, parseListFormat, parseSortKey, sortTargets } from './list-format';
 import { resolveTarget } from './resolve-target';
 import type { TargetQuery } from './resolve-target';
+import { DEFAULT_EDGESHARK_SERVICE } from '../core/host/kubeconfig';
 import { DEFAULT_HOST, tankFor } from './tank';
 import type { GlobalOptions } from './tank';
 import { groupOf, parseGroups } from './target-groups';
@@ -85,6 +86,9 @@ function linkCapture(global: GlobalOptions, link: string): { tank: SharkTank; ta
   if (global.local) throw new Error('a packetflix: link names an Edgeshark service; leave out --local');
   const parsed = parsePacketflixLink(link);
   if (global.host !== undefined) throw new Error(`a packetflix: link names its service (${parsed.serviceUrl}); leave out --host`);
+  if (global.kubeconfig !== undefined || global.context !== undefined || global.edgesharkService !== undefined) {
+    throw new Error(`a packetflix: link names its service (${parsed.serviceUrl}); leave out --kubeconfig, --context and --edgeshark-service`);
+  }
   return { tank: tankFor({ ...global, host: parsed.serviceUrl }), target: parsed.target, options: parsed.options };
 }
 
@@ -148,7 +152,10 @@ export function buildProgram(): Command {
     )
     .option('--local', 'capture on this machine with dumpcap, no Edgeshark needed')
     .option('-k, --insecure', 'accept any TLS certificate of the service')
-    .addOption(new Option('--token <token>', 'bearer token for the proxy in front of the service (env CSHARG_TOKEN)'))
+    .addOption(new Option('--token <token>', 'bearer token for the proxy in front of the service (env CSHARG_TOKEN); with a kubeconfig, instead of its user\'s credentials'))
+    .option('--kubeconfig <file>', 'capture in a Kubernetes cluster through its API server, with this kubeconfig (--kubeconfig= : $KUBECONFIG, then ~/.kube/config)')
+    .option('--context <name>', 'the kubeconfig context to use (default: its current-context; implies the kubeconfig)')
+    .option('--edgeshark-service <service>', `the Edgeshark service in the cluster as NAMESPACE/NAME:PORT (default ${DEFAULT_EDGESHARK_SERVICE}; implies the kubeconfig)`)
     .option('--request-timeout <duration>', 'timeout of discovery and the capture handshake (0 = none)', durationArg)
     .option('-d, --debug', 'show stack traces of errors')
     // Usage errors as every other error, and as csharg prints them: `Error: …` (Commander says `error:`).
