@@ -35,6 +35,10 @@ export type { CaptureEnd, CaptureHandlers, CaptureSession, CaptureOpener } from 
 export type { SharkTank } from './core/shark-tank';
 export { newSharkTankOnHost } from './core/host/host-shark-tank';
 export type { HostClientOptions, HostSharkTank } from './core/host/host-shark-tank';
+export { newSharkTankFromKubeconfig, loadKubeconfig, kubeconfigFiles, parseEdgesharkService, serviceProxyUrl, KubeconfigError, DEFAULT_EDGESHARK_SERVICE } from './core/host/kubeconfig';
+export type { KubeconfigOptions, KubeconfigTankOptions, KubeconfigAccess, EdgesharkService } from './core/host/kubeconfig';
+export { newSharkTankFromSettings, describeTankSettings } from './core/tank-settings';
+export type { TankSettings, LocalTankSettings, UrlTankSettings, KubeconfigTankSettings, TankTlsSettings } from './core/tank-settings';
 export { newLocalSharkTank } from './core/local/local-shark-tank';
 export type { LocalSharkTank, LocalSharkTankOptions } from './core/local/local-shark-tank';
 export { openCaptureSocket, attachCaptureSocket, captureClientOptions } from './core/host/capture-socket';
