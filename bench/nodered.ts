@@ -3,10 +3,14 @@
 // takes them (a bounded number of batches in flight). Packets come from a generated capture
 // replayed with replayPcapng, then repeated with their timestamps moved on, so windows keep
 // closing. Reports packets/s, windows, RSS at start and end, and the peak RSS.
-//   npm run bench -- nodered [--seconds N] [--batch N] [--json]
+// Each packet is made into its message payload as the capture node makes it (packetPayload of the
+// packet the pcapng reader gives, timestamp moved on); --fields sends the same payloads as plain
+// fields only (as JSON from a file or a function node gives them, no packet carried along).
+//   npm run bench -- nodered [--seconds N] [--batch N] [--fields] [--json]
 
-import { lastValueFrom, map, toArray } from 'rxjs';
-import { OptionCode, encodeBlock, option } from '../src/core/pcapng';
+import { lastValueFrom, toArray } from 'rxjs';
+import { OptionCode, Packet, encodeBlock, option } from '../src/core/pcapng';
+import type { EnhancedPacketBlock } from '../src/core/pcapng';
 import { replayPcapng } from '../src/rx/replay';
 import statsNode from '../src/nodes/packet-stats';
 import { packetPayload } from '../src/nodes/lib/packet-message';
@@ -52,6 +56,12 @@ function generatedCapture(): Buffer {
   return Buffer.concat(parts);
 }
 
+/** The payload's fields alone, as JSON read back gives them (no packet carried along). */
+function fieldsOf(p: PacketPayload): PacketPayload {
+  const { interface: iface, linkType, timestamp, timestampNs, capturedLength, originalLength, data, target } = p;
+  return { interface: iface, linkType, timestamp, timestampNs, capturedLength, originalLength, data, target };
+}
+
 function argValue(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(name);
   const v = i >= 0 ? Number(args[i + 1]) : fallback;
@@ -65,8 +75,19 @@ export async function run(args: string[]): Promise<void> {
   const json = args.includes('--json');
   const seconds = argValue(args, '--seconds', 10);
   const batch = Math.round(argValue(args, '--batch', 100));
-  const templates: PacketPayload[] = await lastValueFrom(replayPcapng(generatedCapture(), { speed: 'max' }).pipe(map(packetPayload), toArray()));
+  const fieldsOnly = args.includes('--fields');
+  const templates: Packet[] = await lastValueFrom(replayPcapng(generatedCapture(), { speed: 'max' }).pipe(toArray()));
   const spanNs = BigInt(templates.length) * STEP_NS;
+  // each template's EPB as plain fields, so that a packet of a later round is one object spread
+  const blocks: EnhancedPacketBlock[] = templates.map((t) => {
+    const b = t.block as EnhancedPacketBlock;
+    return {
+      kind: 'epb', type: b.type, offset: b.offset, littleEndian: b.littleEndian, raw: b.raw, interfaceId: b.interfaceId,
+      timestampHigh: b.timestampHigh, timestampLow: b.timestampLow, capturedLength: b.capturedLength, originalLength: b.originalLength,
+      data: b.data, iface: t.iface, options: b.options, endOfOptions: b.endOfOptions, comments: b.comments, flags: b.flags,
+      hash: b.hash, dropCount: b.dropCount, packetId: b.packetId, queue: b.queue, verdicts: b.verdicts,
+    };
+  });
 
   await helper.startServer();
   try {
@@ -101,9 +122,12 @@ export async function run(args: string[]): Promise<void> {
       const out: PacketPayload[] = [];
       for (let i = 0; i < batch; i++) {
         const t = templates[next]!;
-        const ns = BigInt(t.timestampNs!) + round * spanNs;
+        // the template's block with its time moved on by whole rounds (the interface counts ns)
+        const ns = t.timestampNs! + round * spanNs;
+        const block: EnhancedPacketBlock = { ...blocks[next]!, timestampHigh: Number(ns >> 32n), timestampLow: Number(ns & 0xffffffffn) };
         // fresh objects and bytes per packet, as a capture node makes them
-        out.push({ ...t, data: Buffer.from(t.data), timestampNs: ns.toString(), timestamp: Number(ns / 1000n) / 1000 });
+        const payload = packetPayload(new Packet(block, t.iface));
+        out.push(fieldsOnly ? fieldsOf(payload) : payload);
         if (++next === templates.length) {
           next = 0;
           round++;
@@ -111,6 +135,7 @@ export async function run(args: string[]): Promise<void> {
       }
       return out;
     };
+    const cpuStart = process.cpuUsage();
     const started = performance.now();
     const end = started + seconds * 1000;
     while (performance.now() < end) {
@@ -125,14 +150,20 @@ export async function run(args: string[]): Promise<void> {
     // the windows the last packets closed are on their way to the helper node
     await new Promise((resolve) => setTimeout(resolve, 100));
     const elapsed = (performance.now() - started) / 1000;
+    // CPU time of this process (user + system): on a busy machine a fairer base than the wall clock
+    const cpu = process.cpuUsage(cpuStart);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     clearInterval(sampler);
     const rssEnd = process.memoryUsage().rss;
     const result = {
       bench: 'nodered',
       seconds: Math.round(elapsed * 10) / 10,
       batch,
+      payloads: fieldsOnly ? 'fields' : 'capture',
       packets: handled,
       packetsPerSecond: Math.round(handled / elapsed),
+      cpuSeconds: Math.round(cpuSeconds * 10) / 10,
+      packetsPerCpuSecond: Math.round(handled / cpuSeconds),
       windows,
       windowPackets,
       rssStartMB: mb(rssStart),
@@ -141,8 +172,9 @@ export async function run(args: string[]): Promise<void> {
     };
     if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else {
-      process.stdout.write(`packet-stats in Node-RED (test helper), batches of ${batch}, ${result.seconds} s\n`);
+      process.stdout.write(`packet-stats in Node-RED (test helper), batches of ${batch}${fieldsOnly ? ' (fields only)' : ''}, ${result.seconds} s\n`);
       process.stdout.write(`  ${result.packets} packets, ${result.packetsPerSecond} packets/s, ${windows} windows (${windowPackets} packets in closed windows)\n`);
+      process.stdout.write(`  ${result.cpuSeconds} s CPU: ${result.packetsPerCpuSecond} packets per CPU second\n`);
       process.stdout.write(`  RSS ${result.rssStartMB} MB at start, ${result.rssEndMB} MB at end, peak ${result.peakRssMB} MB\n`);
     }
     await helper.unload();

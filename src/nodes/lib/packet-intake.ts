@@ -1,22 +1,24 @@
 // Incoming messages (pcapng chunks, packets, batches, blocks with a packet) as DecodedPackets for
 // the analysis operators, each remembering the payload it came from so that nodes can pass the
 // original object on (filter) or build on it (decode, alert evidence).
-// Packets from JSON records are written as pcapng blocks (one IDB per interface, then EPBs) and
-// read back: the operators get real Packets with stable interfaces, through public code paths.
-import { OptionCode, PcapngPacketReader, encodeBlock, option } from '../../core/pcapng';
-import type { Packet } from '../../core/pcapng';
-import { decode } from '../../core/decode';
-import type { DecodedPacket } from '../../core/decode';
+// A packet payload that carries its packet (packet-message.ts) is taken as it is; one that comes
+// as JSON is made into a packet from its fields (held-packet.ts). Either way no pcapng bytes are
+// written and read again. One node sees each interface (link type, name, time unit) as one
+// interface, however its packets came (cloned, from several captures), as the per-interface
+// statistics count them.
+import { PcapngPacketReader, Packet } from '../../core/pcapng';
+import type { InterfaceInfo } from '../../core/pcapng';
+import { DecodedPacket, decode } from '../../core/decode';
 import { recordOf } from './message-packets';
-import { packetPayload } from './packet-message';
+import { carriedPacket, packetPayload, PACKET } from './packet-message';
 import type { PacketPayload } from './packet-message';
+import { fieldInterface, fieldPacket } from './held-packet';
 import { isRecordLike } from '../../core/records';
 
-const LE = true;
-const NS_RESOLUTION = 9;
 /** bounds on per-node state that message contents decide (interface names, chunk streams) */
 const MAX_INTERFACES = 1024;
 const MAX_CHUNK_STREAMS = 256;
+const NS_RESOLUTION = 9;
 
 export interface IntakePacket {
   readonly packet: DecodedPacket;
@@ -26,45 +28,51 @@ export interface IntakePacket {
   readonly fromChunk: boolean;
 }
 
+/** One interface per link type, name and time unit, for the packets of one node. */
+class InterfaceTable {
+  readonly #interfaces = new Map<string, InterfaceInfo>();
+  /** the answers given so far, by the packets' own interface objects */
+  #known = new WeakMap<InterfaceInfo, InterfaceInfo>();
 
-/** Turns packet records back into Packets through one pcapng section per node. */
-class RecordSection {
-  readonly #reader = new PcapngPacketReader();
-  readonly #interfaces = new Map<string, number>();
-  #started = false;
-
-  packets(records: readonly ReturnType<typeof recordOf>[]): Packet[] {
-    const blocks: Buffer[] = [];
-    for (const record of records) {
-      const key = `${record.linkType}\0${record.interface ?? ''}`;
-      // a new section forgets the interfaces of the last one
-      if (!this.#started || (!this.#interfaces.has(key) && this.#interfaces.size >= MAX_INTERFACES)) {
-        blocks.push(encodeBlock({ kind: 'shb', littleEndian: LE, options: [], endOfOptions: true }, LE));
-        this.#interfaces.clear();
-        this.#started = true;
-      }
-      let id = this.#interfaces.get(key);
-      if (id === undefined) {
-        id = this.#interfaces.size;
-        this.#interfaces.set(key, id);
-        const options = [option.u8(OptionCode.IF_TSRESOL, NS_RESOLUTION)];
-        if (record.interface) options.unshift(option.string(OptionCode.IF_NAME, record.interface));
-        blocks.push(encodeBlock({ kind: 'idb', linkType: record.linkType, snapLen: 0, littleEndian: LE, options, endOfOptions: true }, LE));
-      }
-      const ns = record.timestampNs ?? 0n;
-      blocks.push(encodeBlock({
-        kind: 'epb', interfaceId: id, timestampHigh: Number(ns >> 32n), timestampLow: Number(ns & 0xffffffffn),
-        originalLength: record.originalLength, data: record.data, littleEndian: LE,
-      }, LE));
+  /** the node's interface for packets given as fields (nanosecond timestamps) */
+  forFields(linkType: number, name: string | null): InterfaceInfo {
+    const key = `${linkType}\0${name ?? ''}\0${NS_RESOLUTION}\0`;
+    let iface = this.#interfaces.get(key);
+    if (iface === undefined) {
+      iface = fieldInterface(linkType, name);
+      this.#add(key, iface);
     }
-    return this.#reader.push(Buffer.concat(blocks));
+    return iface;
+  }
+
+  /** the node's interface for a packet's own (the first one seen like it) */
+  canonical(iface: InterfaceInfo): InterfaceInfo {
+    const seen = this.#known.get(iface);
+    if (seen !== undefined) return seen;
+    const key = `${iface.linkType}\0${iface.name ?? ''}\0${iface.scale.tsresol}\0${iface.scale.offsetSeconds}`;
+    let known = this.#interfaces.get(key);
+    if (known === undefined) {
+      this.#add(key, iface);
+      known = iface;
+    }
+    this.#known.set(iface, known);
+    return known;
+  }
+
+  #add(key: string, iface: InterfaceInfo): void {
+    // a table full of names forgets them all (as a new section would)
+    if (this.#interfaces.size >= MAX_INTERFACES) {
+      this.#interfaces.clear();
+      this.#known = new WeakMap();
+    }
+    this.#interfaces.set(key, iface);
   }
 }
 
 /** Reads message payloads into decoded packets; chunk streams are told apart by msg.topic. */
 export class PacketIntake {
   readonly #chunkReaders = new Map<string, PcapngPacketReader>();
-  readonly #records = new RecordSection();
+  readonly #interfaces = new InterfaceTable();
 
   /** Whether the payload is one packet (not a chunk, not a batch). */
   static isSingle(payload: unknown): boolean {
@@ -79,19 +87,34 @@ export class PacketIntake {
         if (this.#chunkReaders.size >= MAX_CHUNK_STREAMS) this.#chunkReaders.delete(this.#chunkReaders.keys().next().value!);
         this.#chunkReaders.set(stream, reader);
       }
-      return reader.push(payload).map((p) => ({ packet: decode(p), payload: packetPayload(p) as unknown as Record<string, unknown>, fromChunk: true }));
+      return reader.push(payload).map((p) => {
+        const made = packetPayload(p);
+        // analyse the payload's own packet (its bytes a copy), so that the chunk is not kept
+        const held = made[PACKET];
+        return { packet: decode(held ?? p), payload: made as unknown as Record<string, unknown>, fromChunk: true };
+      });
     }
     const items: unknown[] = Array.isArray(payload) ? payload : [payload];
-    const objects: Record<string, unknown>[] = [];
+    const out: IntakePacket[] = [];
     for (const item of items) {
       // a block without a packet (SHB, IDB…) carries nothing to analyse
       if (isRecordLike(item) && typeof item.kind === 'string' && !isRecordLike(item.packet)) continue;
       if (!isRecordLike(item)) throw recordOfError(item);
-      objects.push(isRecordLike(item.packet) ? item.packet : item);
+      const object = isRecordLike(item.packet) ? item.packet : item;
+      out.push({ packet: this.#packetOf(object), payload: object, fromChunk: false });
     }
-    if (objects.length === 0) return [];
-    const packets = this.#records.packets(objects.map(recordOf));
-    return packets.map((p, i) => ({ packet: decode(p), payload: objects[i]!, fromChunk: false }));
+    return out;
+  }
+
+  #packetOf(object: Record<string, unknown>): DecodedPacket {
+    const carried = carriedPacket(object);
+    if (carried) {
+      const iface = this.#interfaces.canonical(carried.iface);
+      return new DecodedPacket(carried.block, iface);
+    }
+    const record = recordOf(object);
+    const packet = fieldPacket(this.#interfaces.forFields(record.linkType, record.interface), record.timestampNs, record.originalLength, record.data);
+    return decode(packet);
   }
 }
 
@@ -144,6 +167,27 @@ export function decodedFields(p: DecodedPacket): DecodedFields {
 
 /** A packet message payload with its decoded fields (bytes as a Buffer, never a JSON'd one). */
 export function decodedPayload(item: IntakePacket): PacketPayload & DecodedFields {
-  const base = item.fromChunk ? (item.payload as unknown as PacketPayload) : { ...packetPayload(item.packet), ...item.payload, data: Buffer.from(item.packet.data) } as PacketPayload;
+  if (item.fromChunk) return { ...(item.payload as unknown as PacketPayload), ...decodedFields(item.packet) };
+  // the fields as the packet has them, then the message's own; the packet goes along for the next node
+  const base = { ...fieldsOf(item.packet), ...item.payload, data: item.packet.data };
+  base[PACKET] = heldAs(item.packet);
   return { ...base, ...decodedFields(item.packet) };
+}
+
+/** The JSON-safe fields of a packet (packetPayload's, without copying the bytes again). */
+function fieldsOf(p: Packet): Omit<PacketPayload, 'data'> {
+  return {
+    interface: p.interfaceName ?? null,
+    linkType: p.linkType,
+    timestamp: p.timestampMs,
+    timestampNs: p.timestampNs?.toString() ?? null,
+    capturedLength: p.capturedLength,
+    originalLength: p.originalLength,
+    target: p.target?.['container-name'] || null,
+  };
+}
+
+/** A decoded packet as a plain Packet to carry (a DecodedPacket's private caches do not survive cloning). */
+function heldAs(p: DecodedPacket): Packet {
+  return new Packet(p.block, p.iface);
 }
