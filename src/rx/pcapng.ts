@@ -5,7 +5,7 @@
 import { EMPTY, concatWith, defer, map, mergeMap, of } from 'rxjs';
 import type { Observable, OperatorFunction } from 'rxjs';
 import { PcapngPacketReader, PcapngReader, PcapngWriter, packetOf } from '../core/pcapng';
-import type { Block, Packet, PcapngReaderOptions, PcapngWriterOptions } from '../core/pcapng';
+import type { Block, Packet, PacketRecord, PcapngReaderOptions, PcapngWriterOptions } from '../core/pcapng';
 
 /** Fails at completion when the stream ended inside a block. */
 function endOf(reader: { end(): void } | undefined): Observable<never> {
@@ -41,8 +41,11 @@ export function packets(options: PcapngReaderOptions = {}): OperatorFunction<Buf
   });
 }
 
-/** Packets (from one or several captures) to the chunks of one valid pcapng stream. */
-export function toPcapng(options: PcapngWriterOptions = {}): OperatorFunction<Packet, Buffer> {
+/**
+ * Packets (from one or several captures, or as plain fields: PacketRecord) to the chunks of one
+ * valid pcapng stream, written by PcapngWriter (the one place packets become blocks).
+ */
+export function toPcapng(options: PcapngWriterOptions = {}): OperatorFunction<Packet | PacketRecord, Buffer> {
   return (source) => defer(() => {
     const writer = new PcapngWriter(options);
     const tail = defer(() => {

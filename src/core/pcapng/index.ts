@@ -4,8 +4,8 @@ export { BYTE_ORDER_MAGIC, BlockType, DEFAULT_MAX_BLOCK_LENGTH, NameRecordType, 
 export { PcapngFormatError } from './errors';
 export { Packet } from './packet';
 export { PcapngPacketReader, packetOf } from './packet-reader';
-export { PcapngWriter, toPcapngBytes } from './packet-writer';
-export type { PcapngWriterOptions } from './packet-writer';
+export { PcapngWriter, recordBlockLength, toPcapngBytes } from './packet-writer';
+export type { PacketRecord, PcapngWriterOptions } from './packet-writer';
 export { PcapngReader } from './reader';
 export type { PcapngReaderOptions } from './reader';
 export { parseCaptureTargetYaml } from '../shb/target-yaml';

@@ -1,7 +1,10 @@
-// Packets (filtered, or merged from several captures and sections) back into one valid pcapng
-// stream: one SHB first, then each source interface's IDB on its first use, then the packets.
+// Packets back into one valid pcapng stream: one SHB first, then each interface's IDB on its first
+// use, then the packets as EPBs. The one place where packets become pcapng blocks: packets read
+// from captures (filtered, or merged from several captures and sections: each source interface
+// keeps its IDB) and packets given as plain fields (a Node-RED message's packet, a JSON record:
+// one IDB per link type and interface name, with nanosecond timestamps).
 
-import { OptionCode } from './constants';
+import { EPB_MIN_LENGTH, OptionCode, padded4 } from './constants';
 import type { Packet } from './packet';
 import type { InterfaceInfo, PcapngOption } from './types';
 import { MACHINE_LITTLE_ENDIAN, encodeBlock, option } from './writer';
@@ -13,36 +16,74 @@ export interface PcapngWriterOptions {
   readonly userAppl?: string;
   /** opt_comment of the SHB */
   readonly comment?: string;
+  /**
+   * most interfaces in one section (default: no limit); a packet on one interface more starts a
+   * new section (a new SHB) that forgets the interfaces of the last one: a bound on what packets
+   * from untrusted input (message contents) can make the writer remember
+   */
+  readonly maxInterfaces?: number;
 }
 
+/** A packet as plain fields: what a Node-RED packet message or a JSON record carries. */
+export interface PacketRecord {
+  /** interface name (if_name); null = none */
+  readonly interface: string | null;
+  readonly linkType: number;
+  /** ns since the epoch; null = unknown (written as 0) */
+  readonly timestampNs: bigint | null;
+  readonly data: Buffer;
+  readonly originalLength: number;
+}
+
+/** if_tsresol of the interfaces the writer makes for records: nanoseconds. */
+const RECORD_TSRESOL = 9;
 const EMPTY = Buffer.alloc(0);
+
+/** The bytes of the EPB the writer makes for a packet record of `capturedLength` bytes. */
+export function recordBlockLength(capturedLength: number): number {
+  return EPB_MIN_LENGTH + padded4(capturedLength);
+}
 
 export class PcapngWriter {
   readonly #le: boolean;
   readonly #shbOptions: PcapngOption[];
+  readonly #maxInterfaces: number;
   #started = false;
   /** output interface id of each source interface (one per section and interface) */
   readonly #interfaces = new Map<InterfaceInfo, number>();
+  /** output interface id of each record interface (link type and name) */
+  readonly #recordInterfaces = new Map<string, number>();
 
   constructor(options: PcapngWriterOptions = {}) {
     this.#le = options.littleEndian ?? MACHINE_LITTLE_ENDIAN;
+    this.#maxInterfaces = options.maxInterfaces ?? Infinity;
+    if (!(this.#maxInterfaces >= 1)) throw new RangeError(`PcapngWriter: maxInterfaces must be >= 1, got ${options.maxInterfaces}`);
     this.#shbOptions = [];
     if (options.comment !== undefined) this.#shbOptions.push(option.string(OptionCode.COMMENT, options.comment));
     this.#shbOptions.push(option.string(OptionCode.SHB_USERAPPL, options.userAppl ?? 'csharg'));
   }
 
+  /** Interfaces written in the current section. */
+  get interfaceCount(): number {
+    return this.#interfaces.size + this.#recordInterfaces.size;
+  }
+
   /** The bytes for this packet: the SHB and its interface's IDB first when still due. */
-  write(packet: Packet): Buffer {
+  write(packet: Packet | PacketRecord): Buffer {
     const parts: Buffer[] = [];
     if (!this.#started) parts.push(this.#header());
-    let id = this.#interfaces.get(packet.iface);
-    if (id === undefined) {
-      id = this.#interfaces.size;
-      this.#interfaces.set(packet.iface, id);
-      const idb = packet.iface.idb;
-      parts.push(encodeBlock({ ...idb, kind: 'idb' }, this.#le));
+    if ('block' in packet) {
+      let id = this.#interfaces.get(packet.iface);
+      if (id === undefined) {
+        this.#makeRoom(parts);
+        id = this.interfaceCount;
+        this.#interfaces.set(packet.iface, id);
+        parts.push(encodeBlock({ ...packet.iface.idb, kind: 'idb' }, this.#le));
+      }
+      parts.push(this.#packetBlock(packet, id));
+    } else {
+      parts.push(...this.#record(packet));
     }
-    parts.push(this.#packetBlock(packet, id));
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
@@ -54,6 +95,34 @@ export class PcapngWriter {
   #header(): Buffer {
     this.#started = true;
     return encodeBlock({ kind: 'shb', littleEndian: this.#le, options: this.#shbOptions, endOfOptions: true }, this.#le);
+  }
+
+  /** A new section when one more interface would pass the limit. */
+  #makeRoom(parts: Buffer[]): void {
+    if (this.interfaceCount < this.#maxInterfaces) return;
+    this.#interfaces.clear();
+    this.#recordInterfaces.clear();
+    parts.push(this.#header());
+  }
+
+  #record(record: PacketRecord): Buffer[] {
+    const parts: Buffer[] = [];
+    const key = `${record.linkType}\0${record.interface ?? ''}`;
+    let id = this.#recordInterfaces.get(key);
+    if (id === undefined) {
+      this.#makeRoom(parts);
+      id = this.interfaceCount;
+      this.#recordInterfaces.set(key, id);
+      const options = [option.u8(OptionCode.IF_TSRESOL, RECORD_TSRESOL)];
+      if (record.interface) options.unshift(option.string(OptionCode.IF_NAME, record.interface));
+      parts.push(encodeBlock({ kind: 'idb', linkType: record.linkType, snapLen: 0, littleEndian: this.#le, options, endOfOptions: true }, this.#le));
+    }
+    const ns = record.timestampNs ?? 0n;
+    parts.push(encodeBlock({
+      kind: 'epb', interfaceId: id, timestampHigh: Number(ns >> 32n), timestampLow: Number(ns & 0xffffffffn),
+      originalLength: record.originalLength, data: record.data, littleEndian: this.#le,
+    }, this.#le));
+    return parts;
   }
 
   #packetBlock(packet: Packet, interfaceId: number): Buffer {
@@ -73,7 +142,7 @@ export class PcapngWriter {
 }
 
 /** One pcapng stream holding these packets. */
-export function toPcapngBytes(packets: Iterable<Packet>, options: PcapngWriterOptions = {}): Buffer {
+export function toPcapngBytes(packets: Iterable<Packet | PacketRecord>, options: PcapngWriterOptions = {}): Buffer {
   const writer = new PcapngWriter(options);
   const parts: Buffer[] = [];
   for (const p of packets) parts.push(writer.write(p));

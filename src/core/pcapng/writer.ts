@@ -2,7 +2,7 @@
 // with zero padding, opt_endofopt only when the block had it), so unchanged blocks keep their
 // bytes; numeric option values are byte-swapped when the target byte order differs.
 
-import { BYTE_ORDER_MAGIC, BlockType, NameRecordType, OptionCode, padded4 } from './constants';
+import { BYTE_ORDER_MAGIC, BlockType, EPB_MIN_LENGTH, MIN_BLOCK_LENGTH, NameRecordType, OptionCode, SHB_MIN_LENGTH, padded4 } from './constants';
 import { copyOptionValue } from './option-byte-order';
 import type {
   CustomBlock, DecryptionSecretsBlock, EnhancedPacketBlock, InterfaceDescriptionBlock, InterfaceStatisticsBlock,
@@ -107,7 +107,7 @@ export function encodeBlock(block: WritableBlock, littleEndian?: boolean): Buffe
   const le = littleEndian ?? ('littleEndian' in block ? block.littleEndian : MACHINE_LITTLE_ENDIAN);
   switch (block.kind) {
     case 'shb': {
-      const b = new BlockBuilder(BlockType.SHB, 28 + optionsLength(block), le);
+      const b = new BlockBuilder(BlockType.SHB, SHB_MIN_LENGTH + optionsLength(block), le);
       b.u32(BYTE_ORDER_MAGIC);
       b.u16(block.majorVersion ?? 1);
       b.u16(block.minorVersion ?? 0);
@@ -126,7 +126,7 @@ export function encodeBlock(block: WritableBlock, littleEndian?: boolean): Buffe
     case 'epb':
     case 'pb': {
       const isEpb = block.kind === 'epb';
-      const b = new BlockBuilder(isEpb ? BlockType.EPB : BlockType.PB, 32 + padded4(block.data.length) + optionsLength(block), le);
+      const b = new BlockBuilder(isEpb ? BlockType.EPB : BlockType.PB, EPB_MIN_LENGTH + padded4(block.data.length) + optionsLength(block), le);
       if (isEpb) b.u32(block.interfaceId);
       else {
         b.u16(block.interfaceId);
@@ -181,7 +181,7 @@ export function encodeBlock(block: WritableBlock, littleEndian?: boolean): Buffe
       return b.finish();
     }
     case 'unknown': {
-      const b = new BlockBuilder(block.type, 12 + padded4(block.body.length), le);
+      const b = new BlockBuilder(block.type, MIN_BLOCK_LENGTH + padded4(block.body.length), le);
       b.bytes(block.body);
       return b.finish();
     }
