@@ -1,4 +1,3 @@
-import {  } from './errors';
 // Typed errors of the core library. Every error carries a stable `code` so that callers (the CLI,
 // Node-RED nodes, RxJS subscribers) can branch on the kind of failure without parsing messages.
 
