@@ -1,15 +1,23 @@
 // `csharg capture`: one target's live capture into a file, stdout or Wireshark, until the server
 // completes it, a stop condition is met (--stop-after, --count, --max-bytes), a signal arrives,
-// or the reader of the output goes away.
+// or the reader of the output goes away. It runs on the library's RxJS face: capture() with a
+// stop notifier (signals, the reader going away), the stop operators stopAfter, stopAfterPackets
+// and stopAfterBytes, and writeChunks into the output (backpressure pauses the capture).
 import { createWriteStream, fstatSync, openSync, statSync, unlinkSync } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { Subject, filter, identity } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { CaptureWriterError } from '../core/capture-errors';
-import type { CaptureEnd, CaptureHandlers, CaptureSession } from '../core/capture-source';
-import { streamCaptureInto } from '../core/capture-streamer';
+import type { CaptureEnd } from '../core/capture-source';
 import { describeTarget } from '../core/describe-target';
+import { asError, errorMessage } from '../core/errors';
+import { PcapngFormatError, PcapngReader } from '../core/pcapng';
 import type { SharkTank } from '../core/shark-tank';
 import type { CaptureOptions, Target } from '../core/target';
-import { BlockCutter } from '../rx/block-cutter';
+import { stopAfterBytes, stopAfterPackets } from '../rx/limits';
+import { capture } from '../rx/shark-tank';
+import { stopAfter } from '../rx/stop-after';
+import { OutputFailedError, writeChunks } from '../rx/write';
 import { ProgressLine } from './progress';
 import { watchPipeReader } from './reader-watch';
 import type { ReaderWatch } from './reader-watch';
@@ -22,7 +30,7 @@ export interface CaptureCommandOptions extends CaptureOptions {
   /** feed `wireshark -k -i -` instead of writing */
   wireshark?: boolean;
   stopAfterMs?: number;
-  /** stop after this many bytes of pcapng (whole blocks, see BlockCutter) */
+  /** stop after this many bytes of pcapng (whole blocks, see stopAfterBytes) */
   maxBytes?: number;
   /** stop after exactly this many packets */
   count?: number;
@@ -113,146 +121,216 @@ function openOutput(opts: CaptureCommandOptions, wireshark: WiresharkSink | unde
 }
 
 function ignoreError(): void {
-  // see runCapture
+  // see CaptureCommand
 }
 
 /** A writer failure that only means the reader went away (EPIPE, or the pipe closed on us). */
-function isReaderGone(error: Error): boolean {
-  if (!(error instanceof CaptureWriterError)) return false;
+function isReaderGone(error: unknown): boolean {
+  if (!(error instanceof OutputFailedError)) return false;
   const cause = error.cause as NodeJS.ErrnoException | undefined;
   return cause === undefined || cause.code === 'EPIPE' || cause.code === 'ERR_STREAM_DESTROYED' || cause.code === 'ECONNRESET';
 }
 
-export async function runCapture(tank: SharkTank, target: Target, opts: CaptureCommandOptions): Promise<CaptureOutcome> {
-  const wireshark = opts.wireshark ? startWireshark() : undefined;
-  const out = openOutput(opts, wireshark);
-  // A reader of stderr that goes away (progress, notices) must not crash the capture with an
-  // 'error' event nobody listens to; the capture goes on, as dumpcap's does.
-  if (!process.stderr.listeners('error').includes(ignoreError)) process.stderr.on('error', ignoreError);
-  const progress = new ProgressLine(process.stderr, opts.quiet);
-  const debug = (text: string): void => {
-    if (opts.debug) process.stderr.write(`csharg: ${text}\n`);
-  };
-  const limited = opts.count !== undefined || opts.maxBytes !== undefined;
-  let cutter: BlockCutter | undefined = new BlockCutter({
-    ...(opts.count !== undefined ? { count: opts.count } : {}),
-    ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
-  });
-  let bytes = 0;
-  let packets = 0;
-  let stopCondition: string | undefined;
-  let failure: Error | undefined;
-  let readerGone = false;
+/** Counts the packets written, for the progress line and the outcome (any chunking). */
+class PacketCounter {
+  readonly #reader = new PcapngReader();
+  packets = 0;
+  /** false once the stream turned out not to be pcapng: counting stopped */
+  counting = true;
 
-  const stopFor = (why: string): void => {
-    stopCondition ??= why;
-    void streamer.stop();
-  };
-  let session: CaptureSession | undefined;
-  const onReaderGone = (): void => {
-    if (readerGone) return;
-    readerGone = true;
-    debug('the reader of the output went away');
-    stopFor('the reader of the output went away');
-    // Whatever still comes (dumpcap's last blocks) has nowhere to go: drop it, and let the
-    // session flow again in case the dead output had paused it, so that its end can come.
-    session?.resume();
-  };
-
-  let forward: ((chunk: Buffer) => void) | undefined;
-  const take = (chunk: Buffer): void => {
-    let keep = chunk;
-    if (cutter) {
-      try {
-        const cut = cutter.cut(chunk);
-        keep = cut.keep;
-        packets = cutter.packets;
-        if (cut.done) stopFor(opts.count !== undefined && packets >= opts.count ? `${opts.count} packets captured` : `${opts.maxBytes} bytes reached`);
-      } catch (err) {
-        // Not pcapng after all: the capture goes on as received, only counting and cutting end.
-        keep = Buffer.concat([cutter.takeHeld(), chunk]);
-        cutter = undefined;
-        if (limited) {
-          failure ??= new Error(`cannot count packets in the capture stream: ${(err as Error).message}`);
-          void streamer.stop();
-        } else if (!opts.quiet) {
-          process.stderr.write(`csharg: cannot count packets any more: ${(err as Error).message}\n`);
-        }
-      }
-    }
-    if (keep.length === 0 || readerGone) return;
-    bytes += keep.length;
-    progress.update(packets, bytes);
-    forward?.(keep);
-  };
-
-  const streamer = streamCaptureInto(
-    out.stream,
-    (handlers: CaptureHandlers) => {
-      forward = (chunk) => handlers.onChunk(chunk);
-      session = tank.openCapture(target, opts, {
-        onChunk: take,
-        onEnd: (end) => {
-          // A stream that ended inside a block still reaches the output as it came.
-          const held = cutter && !cutter.done ? cutter.takeHeld() : Buffer.alloc(0);
-          if (held.length > 0) {
-            bytes += held.length;
-            handlers.onChunk(held);
-          }
-          handlers.onEnd(end);
-        },
-      });
-      return session;
-    },
-    { target: describeTarget(target, target.nodeName), url: tank.description },
-  );
-
-  // First signal: graceful stop; a second one aborts at once.
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals): void => {
-    signals++;
-    if (signals > 1) process.exit(sig === 'SIGINT' ? 130 : 143);
-    debug(`${sig}: stopping gracefully (again to abort)`);
-    stopFor(`stopped by ${sig}`);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const stopTimer = opts.stopAfterMs !== undefined ? setTimeout(() => stopFor(`after ${opts.stopAfterMs} ms`), opts.stopAfterMs) : undefined;
-  let watch: ReaderWatch | undefined;
-  // Registered after the streamer's own listener, which records the failure and stops.
-  if (out.readerMayGo) {
-    out.stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE' || err.code === 'ECONNRESET') onReaderGone();
+  count(chunk: Buffer): void {
+    if (!this.counting) return;
+    this.#reader.feed(chunk, (block) => {
+      if (block.kind === 'epb' || block.kind === 'spb' || block.kind === 'pb') this.packets++;
     });
   }
-  if (wireshark) void wireshark.exited.then(onReaderGone);
-  else if (opts.write === '-') watch = watchPipeReader(1, onReaderGone, (why) => debug(`cannot watch the reader of stdout: ${why}`));
+}
 
-  const end = await streamer.wait();
-  clearTimeout(stopTimer);
-  watch?.stop();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  await out.close();
+/**
+ * The phases of one `csharg capture`: `capturing` until a stop is asked for, `stopping` until the
+ * capture has ended (what is in flight is still written), `closing` while the output is closed,
+ * then `done`.
+ */
+type Phase = 'capturing' | 'stopping' | 'closing' | 'done';
 
-  const gone = end.kind === 'error' && out.readerMayGo && isReaderGone(end.error);
-  if (gone) stopCondition ??= 'the reader of the output went away';
-  const outcome: CaptureOutcome = { end, bytes, packets, ...(stopCondition !== undefined ? { stopCondition } : {}) };
-  // A capture that failed before its first packet leaves no file behind (it would hold headers
-  // at most); one that failed later keeps what it got.
-  const noPacket = bytes === 0 || (cutter !== undefined && packets === 0);
-  const failed = (error: Error): Error => {
-    progress.finish('failed');
-    if (noPacket && out.discard) {
-      out.discard();
-      debug(`removed ${opts.write}: the capture failed before its first packet`);
+/** The outcome of the capture Observable: it completed, or failed with `error`. */
+type StreamEnd = { kind: 'completed' } | { kind: 'error'; error: unknown };
+
+class CaptureCommand {
+  #phase: Phase = 'capturing';
+  readonly #stop$ = new Subject<void>();
+  readonly #counter = new PacketCounter();
+  readonly #progress: ProgressLine;
+  readonly #wireshark;
+  readonly #out: Output;
+  #bytes = 0;
+  #stopCondition: string | undefined;
+  #readerGone = false;
+  #signals = 0;
+  #watch: ReaderWatch | undefined;
+
+  constructor(
+    private readonly tank: SharkTank,
+    private readonly target: Target,
+    private readonly opts: CaptureCommandOptions,
+  ) {
+    this.#wireshark = opts.wireshark ? startWireshark() : undefined;
+    this.#out = openOutput(opts, this.#wireshark);
+    // A reader of stderr that goes away (progress, notices) must not crash the capture with an
+    // 'error' event nobody listens to; the capture goes on, as dumpcap's does.
+    if (!process.stderr.listeners('error').includes(ignoreError)) process.stderr.on('error', ignoreError);
+    this.#progress = new ProgressLine(process.stderr, opts.quiet);
+  }
+
+  async run(): Promise<CaptureOutcome> {
+    this.#watchStops();
+    const end = await this.#capture();
+    this.#phase = 'closing';
+    this.#unwatchStops();
+    await this.#out.close();
+    this.#phase = 'done';
+    return this.#outcome(end);
+  }
+
+  /** The capture pipe, from the tank to the output; resolves when it has ended. */
+  #capture(): Promise<StreamEnd> {
+    const { count, maxBytes, stopAfterMs } = this.opts;
+    const chunks: Observable<Buffer> = capture(this.tank, this.target, { ...this.#captureOptions(), stop: this.#stop$ }).pipe(
+      stopAfterMs !== undefined ? stopAfter(stopAfterMs, { onStop: () => this.#stopping(`after ${stopAfterMs} ms`) }) : identity,
+      count !== undefined ? stopAfterPackets(count, { onStop: () => this.#stopping(`${count} packets captured`) }) : identity,
+      maxBytes !== undefined ? stopAfterBytes(maxBytes, { onStop: () => this.#stopping(`${maxBytes} bytes reached`) }) : identity,
+      // Once the reader is gone, what still comes (dumpcap's last blocks) has nowhere to go.
+      filter(() => !this.#readerGone),
+      writeChunks(this.#out.stream),
+    );
+    return new Promise<StreamEnd>((resolve) => {
+      chunks.subscribe({
+        next: (chunk) => this.#written(chunk),
+        error: (error: unknown) => resolve({ kind: 'error', error }),
+        complete: () => resolve({ kind: 'completed' }),
+      });
+    });
+  }
+
+  /** The capture options for the tank (the command's own options left out). */
+  #captureOptions(): CaptureOptions {
+    const { nifs, filter: captureFilter, avoidPromiscuousMode } = this.opts;
+    return {
+      ...(nifs !== undefined ? { nifs } : {}),
+      ...(captureFilter !== undefined ? { filter: captureFilter } : {}),
+      ...(avoidPromiscuousMode !== undefined ? { avoidPromiscuousMode } : {}),
+    };
+  }
+
+  #written(chunk: Buffer): void {
+    this.#bytes += chunk.length;
+    try {
+      this.#counter.count(chunk);
+    } catch (err) {
+      // Not pcapng after all: the capture goes on as received, only the counting ends.
+      this.#counter.counting = false;
+      if (!this.opts.quiet) process.stderr.write(`csharg: cannot count packets any more: ${errorMessage(err)}\n`);
     }
-    return error;
+    this.#progress.update(this.#counter.packets, this.#bytes);
+  }
+
+  /** A stop condition was met (told by the stop operators, or by #stopFor). */
+  #stopping(why: string): void {
+    this.#stopCondition ??= why;
+    if (this.#phase === 'capturing') this.#phase = 'stopping';
+  }
+
+  /** Asks for the graceful stop from outside the pipe: a signal, the reader going away. */
+  #stopFor(why: string): void {
+    if (this.#phase !== 'capturing' && this.#phase !== 'stopping') return;
+    this.#stopping(why);
+    this.#stop$.next();
+  }
+
+  #debug(text: string): void {
+    if (this.opts.debug) process.stderr.write(`csharg: ${text}\n`);
+  }
+
+  readonly #onSignal = (sig: NodeJS.Signals): void => {
+    // First signal: graceful stop; a second one aborts at once.
+    this.#signals++;
+    if (this.#signals > 1) process.exit(sig === 'SIGINT' ? 130 : 143);
+    this.#debug(`${sig}: stopping gracefully (again to abort)`);
+    this.#stopFor(`stopped by ${sig}`);
   };
-  if (failure) throw failed(failure);
-  if (end.kind === 'error' && !gone && !readerGone) throw failed(end.error);
-  const late = out.lateError?.();
-  if (late) throw failed(new Error(`cannot write the packet capture file ${opts.write}: ${late.message}`));
-  progress.finish(end.kind === 'completed' ? 'completed' : `stopped (${stopCondition ?? 'by the client'})`);
-  return outcome;
+
+  readonly #onReaderGone = (): void => {
+    if (this.#readerGone) return;
+    this.#readerGone = true;
+    this.#debug('the reader of the output went away');
+    this.#stopFor('the reader of the output went away');
+  };
+
+  #watchStops(): void {
+    process.on('SIGINT', this.#onSignal);
+    process.on('SIGTERM', this.#onSignal);
+    const out = this.#out;
+    if (out.readerMayGo) {
+      out.stream.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EPIPE' || err.code === 'ECONNRESET') this.#onReaderGone();
+      });
+    }
+    if (this.#wireshark) void this.#wireshark.exited.then(this.#onReaderGone);
+    else if (this.opts.write === '-') this.#watch = watchPipeReader(1, this.#onReaderGone, (why) => this.#debug(`cannot watch the reader of stdout: ${why}`));
+  }
+
+  #unwatchStops(): void {
+    this.#watch?.stop();
+    process.off('SIGINT', this.#onSignal);
+    process.off('SIGTERM', this.#onSignal);
+  }
+
+  #outcome(streamEnd: StreamEnd): CaptureOutcome {
+    const { opts } = this;
+    let end: CaptureEnd;
+    let failure: Error | undefined;
+    if (streamEnd.kind === 'completed') {
+      end = this.#stopCondition !== undefined ? { kind: 'stopped' } : { kind: 'completed' };
+    } else if (this.#out.readerMayGo && isReaderGone(streamEnd.error)) {
+      this.#stopCondition ??= 'the reader of the output went away';
+      end = { kind: 'stopped' };
+    } else {
+      const error = this.#failure(streamEnd.error);
+      end = { kind: 'error', error };
+      // Once the reader is gone, how the capture ended has no one left to tell.
+      if (!this.#readerGone) failure = error;
+    }
+    const outcome: CaptureOutcome = { end, bytes: this.#bytes, packets: this.#counter.packets, ...(this.#stopCondition !== undefined ? { stopCondition: this.#stopCondition } : {}) };
+    // A capture that failed before its first packet leaves no file behind (it would hold headers
+    // at most); one that failed later keeps what it got.
+    const noPacket = this.#bytes === 0 || (this.#counter.counting && this.#counter.packets === 0);
+    const failed = (error: Error): Error => {
+      this.#progress.finish('failed');
+      if (noPacket && this.#out.discard) {
+        this.#out.discard();
+        this.#debug(`removed ${opts.write}: the capture failed before its first packet`);
+      }
+      return error;
+    };
+    if (failure) throw failed(failure);
+    const late = this.#out.lateError?.();
+    if (late) throw failed(new Error(`cannot write the packet capture file ${opts.write}: ${late.message}`));
+    this.#progress.finish(end.kind === 'completed' ? 'completed' : `stopped (${this.#stopCondition ?? 'by the client'})`);
+    return outcome;
+  }
+
+  /** The error the command reports for what ended the capture Observable. */
+  #failure(error: unknown): Error {
+    if (error instanceof PcapngFormatError) return new Error(`cannot count packets in the capture stream: ${error.message}`, { cause: error });
+    // The output failed (ENOSPC, EIO): said as csharg's Writable API says it.
+    if (error instanceof OutputFailedError) {
+      return new CaptureWriterError({ target: describeTarget(this.target, this.target.nodeName), url: this.tank.description }, error.detail, { cause: error.cause });
+    }
+    return asError(error);
+  }
+}
+
+/** Runs one `csharg capture` to its end; see CaptureCommand. */
+export function runCapture(tank: SharkTank, target: Target, opts: CaptureCommandOptions): Promise<CaptureOutcome> {
+  return new CaptureCommand(tank, target, opts).run();
 }

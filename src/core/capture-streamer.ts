@@ -1,11 +1,14 @@
-// csharg's CaptureStreamer: a capture session whose (SHB-edited) stream goes into a Node
-// Writable, with backpressure, and whose end is a promise of the end reason.
+// csharg's Writable API (`tank.capture(writer, target)`, StartCaptureStream): the core's one
+// capture primitive, CaptureRun, with a Node Writable as its sink — backpressure pauses the
+// session, a failing writer stops it — and csharg's StopAfter as a deadline for stop().
 
 import type { Writable } from 'node:stream';
 import { CaptureWriterError } from './capture-errors';
 import type { CaptureContext } from './capture-errors';
-import type { CaptureEnd, CaptureHandlers, CaptureSession } from './capture-source';
-import { asError } from './errors';
+import { CaptureRun } from './capture-source';
+import type { CaptureEnd, CaptureOpener } from './capture-source';
+
+export type { CaptureOpener as CaptureSessionOpener } from './capture-source';
 
 /**
  * A running capture into a Writable. Every method resolves with the same end reason:
@@ -22,91 +25,82 @@ export interface CaptureStreamer {
   stopAfter(ms: number): Promise<CaptureEnd>;
 }
 
-/** Opens one capture session with the given handlers (e.g. `openCaptureSocket` bound to a URL). */
-export type CaptureSessionOpener = (handlers: CaptureHandlers) => CaptureSession;
+/** The sink side: writes chunks with backpressure, records the first writer failure. */
+class WritableSink {
+  failure: Error | undefined;
+  #waitingForDrain = false;
+  run: CaptureRun | undefined;
+
+  constructor(
+    private readonly writable: Writable,
+    private readonly context: CaptureContext,
+  ) {
+    writable.on('error', this.#onError);
+    writable.once('close', this.#onClose);
+  }
+
+  write(chunk: Buffer): void {
+    const w = this.writable;
+    if (w.destroyed || w.writableEnded || this.failure !== undefined) return;
+    try {
+      if (!w.write(chunk) && !this.#waitingForDrain) {
+        this.#waitingForDrain = true;
+        // Stop reading the socket until the output catches up; the server's kernel then drops
+        // packets (counted by dumpcap) instead of this process buffering without bound.
+        this.run?.pause();
+        w.once('drain', this.#onDrain);
+      }
+    } catch (err) {
+      this.#failed((err as Error).message, err);
+    }
+  }
+
+  /** the capture ended: the writable stays open (it is the caller's) but is no longer watched */
+  detach(): void {
+    this.writable.off('error', this.#onError);
+    this.writable.off('close', this.#onClose);
+    this.writable.off('drain', this.#onDrain);
+  }
+
+  readonly #onDrain = (): void => {
+    this.#waitingForDrain = false;
+    this.run?.resume();
+  };
+
+  readonly #onError = (err: Error): void => this.#failed(err.message, err);
+  readonly #onClose = (): void => this.#failed('the output was closed before the capture ended');
+
+  #failed(detail: string, cause?: unknown): void {
+    if (this.failure !== undefined || this.run?.end !== undefined) return;
+    this.failure = new CaptureWriterError(this.context, detail, { cause });
+    // A session paused for a drain that will never come would hold its stop back: read on
+    // (what arrives is dropped, the output is gone) so the stop can complete.
+    this.writable.off('drain', this.#onDrain);
+    this.run?.resume();
+    void this.run?.stop();
+  }
+}
 
 /**
  * Streams a capture's chunks into `writable` (wrap the opener with `withShbEdit` for csharg's SHB
  * edit). The writable is not ended: like csharg's io.Writer it belongs to the caller (stdout, a
  * file).
  */
-export function streamCaptureInto(
-  writable: Writable,
-  open: CaptureSessionOpener,
-  context: CaptureContext,
-): CaptureStreamer {
-  let firstFailure: Error | undefined;
-  let outputDone = false;
+export function streamCaptureInto(writable: Writable, open: CaptureOpener, context: CaptureContext): CaptureStreamer {
+  const sink = new WritableSink(writable, context);
   let stopAfterTimer: NodeJS.Timeout | undefined;
   let stopAfterDeadline: number | undefined;
-  let resolveEnd!: (end: CaptureEnd) => void;
-  const end = new Promise<CaptureEnd>((resolve) => {
-    resolveEnd = resolve;
+  const run = new CaptureRun(open, {
+    onChunk: (chunk) => sink.write(chunk),
+    onEnd: () => {
+      clearTimeout(stopAfterTimer);
+      sink.detach();
+    },
   });
-
-  const writerUsable = (): boolean => !writable.destroyed && !writable.writableEnded && firstFailure === undefined;
-
-  let waitingForDrain = false;
-  const onDrain = (): void => {
-    waitingForDrain = false;
-    session?.resume();
-  };
-  const onWriterError = (err: Error): void => writerFailed(`${err.message}`, err);
-  const onWriterClose = (): void => writerFailed('the output was closed before the capture ended');
-  writable.on('error', onWriterError);
-  writable.once('close', onWriterClose);
-
-  const deliver = (out: Buffer): void => {
-    if (!writerUsable()) return;
-    try {
-      if (!writable.write(out) && !waitingForDrain) {
-        waitingForDrain = true;
-        // Stop reading the socket until the output catches up; the server's kernel then drops
-        // packets (counted by dumpcap) instead of this process buffering without bound.
-        session?.pause();
-        writable.once('drain', onDrain);
-      }
-    } catch (err) {
-      writerFailed((err as Error).message, err);
-    }
-  };
-
-  let session: CaptureSession | undefined;
-  const finishOutput = (sessionEnd: CaptureEnd): void => {
-    if (outputDone) return;
-    outputDone = true;
-    clearTimeout(stopAfterTimer);
-    writable.off('error', onWriterError);
-    writable.off('close', onWriterClose);
-    writable.off('drain', onDrain);
-    const reason: CaptureEnd = firstFailure ? { kind: 'error', error: firstFailure } : sessionEnd;
-    resolveEnd(reason);
-  };
-
-  function writerFailed(detail: string, cause?: unknown): void {
-    if (firstFailure || outputDone) return;
-    firstFailure = new CaptureWriterError(context, detail, { cause });
-    // A session paused for a drain that will never come would hold its stop back: read on
-    // (what arrives is dropped, the output is gone) so the stop can complete.
-    writable.off('drain', onDrain);
-    session?.resume();
-    void session?.stop();
-  }
-
-  const handlers: CaptureHandlers = {
-    onChunk: deliver,
-    onEnd: finishOutput,
-  };
-
-  try {
-    session = open(handlers);
-  } catch (err) {
-    const error = asError(err);
-    finishOutput({ kind: 'error', error });
-  }
-
+  sink.run = run;
+  const end = run.ended.then((sessionEnd): CaptureEnd => (sink.failure ? { kind: 'error', error: sink.failure } : sessionEnd));
   const stop = (): Promise<CaptureEnd> => {
-    if (!outputDone) void session?.stop();
+    void run.stop();
     return end;
   };
   return {
@@ -115,7 +109,7 @@ export function streamCaptureInto(
     stopAfter(ms: number) {
       // Several stopAfter calls: the earliest deadline wins.
       const deadline = Date.now() + Math.max(0, ms);
-      if (!outputDone && (stopAfterDeadline === undefined || deadline < stopAfterDeadline)) {
+      if (run.end === undefined && (stopAfterDeadline === undefined || deadline < stopAfterDeadline)) {
         stopAfterDeadline = deadline;
         clearTimeout(stopAfterTimer);
         stopAfterTimer = setTimeout(() => void stop(), Math.max(0, ms));

@@ -45,7 +45,7 @@ export class CaptureObservable extends Observable<Buffer> {
     });
     if (capture.end !== undefined) return undefined;
     const requestStop = (): void => void capture.stop();
-    leaveScope = joinStopScope(requestStop);
+    leaveScope = joinStopScope({ requestStop, pause: () => capture.pause(), resume: () => capture.resume() });
     const stopSub = this.stopNotifier === undefined
       ? undefined
       : from(this.stopNotifier).subscribe({ next: requestStop, complete: requestStop, error: requestStop });

@@ -19,21 +19,29 @@
 // beneath the stop in this sense: it is stopped by the unsubscribe, gracefully still, but what it
 // had in flight is not awaited. To stop such captures, or for a stop from outside (a button, a
 // signal), hand the notifier to the capture itself: `capture(tank, target, { stop: notifier })`.
+//
+// The same scope carries flow control: an operator that writes to a slow output (writeChunks)
+// pauses the captures beneath (their socket or pipe is no longer read, so the server's kernel
+// drops packets instead of this process buffering without bound) and resumes them on 'drain'.
 
 import { Observable, asyncScheduler, from } from 'rxjs';
 import type { MonoTypeOperatorFunction, ObservableInput, SchedulerLike, Subscriber, Subscription } from 'rxjs';
 
-/** Something beneath a stop scope that can be stopped gracefully: a capture, or a nested scope. */
+/** Something beneath a stop scope: a capture, or a nested scope. */
 interface StopMember {
   /** asks for the graceful stop (idempotent) */
   requestStop(): void;
   /** whether a capture is (still) running at or beneath it */
   hasCaptures(): boolean;
+  /** stop / go on reading (backpressure) */
+  pause(): void;
+  resume(): void;
 }
 
 class StopScope implements StopMember {
   readonly #members = new Set<StopMember>();
   #requested = false;
+  #paused = false;
   /** told when a capture beneath has ended */
   onCaptureEnded: (() => void) | undefined;
 
@@ -43,9 +51,14 @@ class StopScope implements StopMember {
     return this.#requested || (this.parent?.requested ?? false);
   }
 
+  get paused(): boolean {
+    return this.#paused || (this.parent?.paused ?? false);
+  }
+
   join(member: StopMember): () => void {
     this.#members.add(member);
-    // Joined after the stop was asked for (a capture subscribed late): it stops at once.
+    // Joined after a stop or a pause was asked for (a capture subscribed late): it follows at once.
+    if (this.paused) member.pause();
     if (this.requested) member.requestStop();
     return () => {
       this.#members.delete(member);
@@ -68,12 +81,23 @@ class StopScope implements StopMember {
     for (const member of this.#members) if (member.hasCaptures()) return true;
     return false;
   }
+
+  pause(): void {
+    this.#paused = true;
+    for (const member of [...this.#members]) member.pause();
+  }
+
+  resume(): void {
+    this.#paused = false;
+    if (this.parent?.paused) return;
+    for (const member of [...this.#members]) member.resume();
+  }
 }
 
 /** The scope whose source is being subscribed right now (subscription is synchronous). */
 let subscribing: StopScope | undefined;
 
-function subscribeWithin<T>(scope: StopScope, source: Observable<T>, subscriber: Subscriber<T>): Subscription {
+function subscribeWithin<T>(scope: StopScope, source: Observable<T>, subscriber: Partial<Subscriber<T>>): Subscription {
   const outer = subscribing;
   subscribing = scope;
   try {
@@ -83,19 +107,32 @@ function subscribeWithin<T>(scope: StopScope, source: Observable<T>, subscriber:
   }
 }
 
+/** What a capture offers the scope it is subscribed beneath. */
+export interface ScopedCapture {
+  requestStop(): void;
+  pause(): void;
+  resume(): void;
+}
+
 /**
- * For capture Observables: joins the stop scope under way (if any) with a capture's graceful stop.
- * Returns what to call when the capture has ended (or was unsubscribed).
+ * For capture Observables: joins the stop scope under way (if any). Returns what to call when the
+ * capture has ended (or was unsubscribed).
  */
-export function joinStopScope(requestStop: () => void): () => void {
+export function joinStopScope(capture: ScopedCapture): () => void {
   const scope = subscribing;
   if (scope === undefined) return () => undefined;
   let running = true;
   const leave = scope.join({
     requestStop: () => {
-      if (running) requestStop();
+      if (running) capture.requestStop();
     },
     hasCaptures: () => running,
+    pause: () => {
+      if (running) capture.pause();
+    },
+    resume: () => {
+      if (running) capture.resume();
+    },
   });
   return () => {
     if (!running) return;
@@ -104,50 +141,90 @@ export function joinStopScope(requestStop: () => void): () => void {
   };
 }
 
+/** What the body of a stop operator can do to the captures beneath it. */
+export interface StopControl {
+  /**
+   * asks the captures beneath for their graceful stop; values still pass until the source ends.
+   * With no capture beneath, the stream ends at once.
+   */
+  stop(): void;
+  /** stop(), and the stream then ends with `error` instead of completing (the first one counts) */
+  fail(error: unknown): void;
+  /** backpressure: pause / resume reading the captures beneath */
+  pause(): void;
+  resume(): void;
+}
+
+export interface StopOperatorHooks<T> {
+  next(value: T): void;
+  /** called when the source ends (completes or fails), before the subscriber hears of it */
+  end?(): void;
+  /** subscribed after the source, torn down with it: its first value (or end) is stop() */
+  readonly notifier?: ObservableInput<unknown>;
+  /** torn down with the subscription */
+  teardown?(): void;
+}
+
+export interface StopConditionOptions {
+  /** where the condition's timers run (marble tests: the TestScheduler); default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+  /** told once when the condition is met, before the captures beneath are asked to stop */
+  readonly onStop?: () => void;
+}
+
 /**
  * The building block of the stop conditions: subscribes `source` as a stop scope and gives
- * `body` a `stop()` that asks the captures beneath for their graceful stop — or, with none
- * beneath, completes at once. After stop(), values still pass (the body may drop them) until the
- * source completes; should the source not complete although every capture beneath has ended (it
- * also holds a stream that never ends), it completes on the scheduler's next turn.
+ * `body` a StopControl. After stop(), values still pass (the body may drop them) until the source
+ * ends; should the source not complete although every capture beneath has ended (it also holds a
+ * stream that never ends), the stream ends on the scheduler's next turn.
  */
 export function gracefulStopOperator<T>(
-  body: (stop: () => void, subscriber: Subscriber<T>) => {
-    next(value: T): void;
-    /** called when the source ends (completes or fails), before the subscriber hears of it */
-    end?(): void;
-    /** subscribed after the source, torn down with it */
-    readonly notifier?: ObservableInput<unknown>;
-  },
-  scheduler: SchedulerLike = asyncScheduler,
+  body: (control: StopControl, subscriber: Subscriber<T>) => StopOperatorHooks<T>,
+  options: StopConditionOptions = {},
 ): MonoTypeOperatorFunction<T> {
+  const scheduler = options.scheduler ?? asyncScheduler;
   return (source) =>
     new Observable<T>((subscriber) => {
       const scope = new StopScope(subscribing);
       const leaveParent = scope.parent?.join(scope);
       let stopped = false;
-      let lateCompletion: Subscription | undefined;
-      const completeIfIdle = (): void => {
-        if (!stopped || scope.hasCaptures() || lateCompletion !== undefined) return;
-        lateCompletion = scheduler.schedule(() => {
-          end();
-          subscriber.complete();
-        });
+      let failure: { error: unknown } | undefined;
+      let lateEnd: Subscription | undefined;
+      const finish = (sourceError?: { error: unknown }): void => {
+        hooks.end?.();
+        const error = failure ?? sourceError;
+        if (error !== undefined) subscriber.error(error.error);
+        else subscriber.complete();
       };
-      const stop = (): void => {
-        if (stopped || subscriber.closed) return;
-        stopped = true;
-        if (!scope.hasCaptures()) {
-          subscriber.complete();
-          return;
-        }
-        scope.onCaptureEnded = completeIfIdle;
-        scope.requestStop();
+      const endIfIdle = (): void => {
+        if (!stopped || scope.hasCaptures() || lateEnd !== undefined || subscriber.closed) return;
+        lateEnd = scheduler.schedule(() => finish());
       };
-      const hooks = body(stop, subscriber);
-      const end = (): void => hooks.end?.();
+      const control: StopControl = {
+        stop() {
+          if (stopped || subscriber.closed) return;
+          stopped = true;
+          options.onStop?.();
+          if (!scope.hasCaptures()) {
+            if (failure !== undefined) subscriber.error(failure.error);
+            else subscriber.complete();
+            return;
+          }
+          scope.onCaptureEnded = endIfIdle;
+          scope.requestStop();
+        },
+        fail(error: unknown) {
+          failure ??= { error };
+          // A capture paused for an output that is gone would hold its stop back: read on.
+          scope.resume();
+          control.stop();
+        },
+        pause: () => scope.pause(),
+        resume: () => scope.resume(),
+      };
+      const hooks = body(control, subscriber);
       const sourceSub = subscribeWithin(scope, source, {
-        next: (value) => {
+        next: (value: T) => {
           try {
             hooks.next(value);
           } catch (err) {
@@ -155,23 +232,19 @@ export function gracefulStopOperator<T>(
             subscriber.error(err);
           }
         },
-        error: (err: unknown) => {
-          end();
-          subscriber.error(err);
-        },
-        complete: () => {
-          end();
-          subscriber.complete();
-        },
-      } as Subscriber<T>);
+        error: (error: unknown) => finish({ error }),
+        complete: () => finish(),
+      });
       let notifierSub: Subscription | undefined;
       if (hooks.notifier !== undefined && !subscriber.closed) {
+        const stop = (): void => control.stop();
         notifierSub = from(hooks.notifier).subscribe({ next: stop, complete: stop, error: stop });
       }
       return () => {
         notifierSub?.unsubscribe();
         sourceSub.unsubscribe();
-        lateCompletion?.unsubscribe();
+        lateEnd?.unsubscribe();
+        hooks.teardown?.();
         leaveParent?.();
       };
     });
@@ -182,6 +255,6 @@ export function gracefulStopOperator<T>(
  * for their graceful stop, what they still deliver is passed on, then the stream completes. With
  * no capture beneath it completes at once, like takeUntil. See the file comment for why.
  */
-export function stopWhen<T>(notifier: ObservableInput<unknown>, scheduler?: SchedulerLike): MonoTypeOperatorFunction<T> {
-  return gracefulStopOperator<T>((_stop, subscriber) => ({ next: (value) => subscriber.next(value), notifier }), scheduler);
+export function stopWhen<T>(notifier: ObservableInput<unknown>, options?: StopConditionOptions): MonoTypeOperatorFunction<T> {
+  return gracefulStopOperator<T>((_control, subscriber) => ({ next: (value) => subscriber.next(value), notifier }), options);
 }

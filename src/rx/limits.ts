@@ -13,6 +13,7 @@ import { Packet } from '../core/pcapng/packet';
 import type { Block, PacketCarryingBlock } from '../core/pcapng/types';
 import { BlockCutter } from './block-cutter';
 import { gracefulStopOperator } from './graceful-stop';
+import type { StopConditionOptions } from './graceful-stop';
 
 function assertCount(name: string, n: number): void {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${name}: expected an integer >= 0, got ${n}`);
@@ -36,8 +37,8 @@ interface Limit<T> {
   rest(): T | undefined;
 }
 
-function limitOperator<T>(makeLimit: () => Limit<T>): MonoTypeOperatorFunction<T> {
-  return gracefulStopOperator<T>((stop, subscriber: Subscriber<T>) => {
+function limitOperator<T>(makeLimit: () => Limit<T>, options: StopConditionOptions | undefined): MonoTypeOperatorFunction<T> {
+  return gracefulStopOperator<T>((control, subscriber: Subscriber<T>) => {
     const limit = makeLimit();
     let reached = false;
     return {
@@ -47,7 +48,7 @@ function limitOperator<T>(makeLimit: () => Limit<T>): MonoTypeOperatorFunction<T
         if (keep !== undefined) subscriber.next(keep);
         if (now) {
           reached = true;
-          stop();
+          control.stop();
         }
       },
       end() {
@@ -56,7 +57,7 @@ function limitOperator<T>(makeLimit: () => Limit<T>): MonoTypeOperatorFunction<T
         if (held !== undefined) subscriber.next(held);
       },
     };
-  });
+  }, options);
 }
 
 /** Chunks cut by a BlockCutter; anything else counted one by one with `countItem`. */
@@ -83,7 +84,7 @@ function heldRest<T>(cutter: BlockCutter): T | undefined {
  * ends with the `n`th packet's block (blocks before it, such as interface descriptions, kept);
  * on blocks, non-packet blocks pass and do not count. Anything else counts as one packet.
  */
-export function stopAfterPackets<T>(n: number): MonoTypeOperatorFunction<T> {
+export function stopAfterPackets<T>(n: number, options?: StopConditionOptions): MonoTypeOperatorFunction<T> {
   assertCount('stopAfterPackets', n);
   // Nothing wanted: not even a capture is opened.
   if (n === 0) return () => EMPTY;
@@ -94,7 +95,7 @@ export function stopAfterPackets<T>(n: number): MonoTypeOperatorFunction<T> {
       if (isBlock(item) && !isPacketBlock(item)) return false;
       return ++packets >= n;
     });
-  });
+  }, options);
 }
 
 /** The first n packets, then complete: `stopAfterPackets(n)` under the name RxJS's take suggests. */
@@ -110,7 +111,7 @@ export function takePackets<T>(n: number): MonoTypeOperatorFunction<T> {
  * first packet (section header, interface descriptions) are always passed on, so the output is a
  * readable pcapng even when `n` is smaller than they are. Takes pcapng chunks or blocks.
  */
-export function stopAfterBytes<T extends Buffer | Block>(n: number): MonoTypeOperatorFunction<T> {
+export function stopAfterBytes<T extends Buffer | Block>(n: number, options?: StopConditionOptions): MonoTypeOperatorFunction<T> {
   assertCount('stopAfterBytes', n);
   return limitOperator<T>(() => {
     let total = 0;
@@ -131,7 +132,7 @@ export function stopAfterBytes<T extends Buffer | Block>(n: number): MonoTypeOpe
       },
       rest: () => heldRest<T>(cutter),
     };
-  });
+  }, options);
 }
 
 export interface TakePacketBytesOptions {

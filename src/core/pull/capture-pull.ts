@@ -3,7 +3,8 @@
 // dumpcap's pipe is no longer read, so the server's kernel drops packets instead of this process
 // growing), and resumed once the consumer has caught up to the low-water mark.
 
-import type { CaptureEnd, CaptureSession } from '../capture-source';
+import { CaptureRun } from '../capture-source';
+import type { CaptureEnd } from '../capture-source';
 import { PcapngPacketReader } from '../pcapng';
 import type { Packet, PcapngReaderOptions } from '../pcapng';
 import type { SharkTank } from '../shark-tank';
@@ -36,8 +37,8 @@ class ChunkPull implements CapturePull<Buffer> {
   readonly stats: CapturePullStats = { pauses: 0, resumes: 0, maxQueuedBytes: 0 };
   readonly #high: number;
   readonly #low: number;
-  readonly #open: () => CaptureSession;
-  #session: CaptureSession | undefined;
+  readonly #open: () => CaptureRun;
+  #session: CaptureRun | undefined;
   #chunks: Buffer[] = [];
   #head = 0;
   #queuedBytes = 0;
@@ -51,7 +52,7 @@ class ChunkPull implements CapturePull<Buffer> {
     if (!(this.#high > 0) || !(this.#low >= 0) || this.#low > this.#high) {
       throw new RangeError(`capturePull: need 0 <= lowWaterMark <= highWaterMark, 0 < highWaterMark; got ${this.#low}, ${this.#high}`);
     }
-    this.#open = () => tank.openCapture(target, options, {
+    this.#open = () => new CaptureRun((handlers) => tank.openCapture(target, options, handlers), {
       onChunk: (chunk) => this.#onChunk(chunk),
       onEnd: (end) => {
         this.#end ??= end;
