@@ -1,0 +1,241 @@
+// One capture client of the e2e benchmark, in a process of its own (so that its CPU seconds and
+// memory are its own), against the real Packetflix:
+//   node --import tsx bench/e2e-client.ts KIND --url URL --target JSON --filter F [--out FILE]
+// KIND: bare      a `ws` WebSocket on /capture that only counts (StreamCounter: block headers only)
+//       chunks    capture() chunks, counted the same way
+//       packets   capturePackets() (capture() piped into packets(); a tap keeps the stream's tail
+//                 by reference to read the ISB at its end), packets counted by IPv4 protocol
+//       pipeline  capturePackets -> decode -> windowStats(1 s): packets counted from the windows
+//       memory    capturePackets -> toPcapng -> FILE; RSS sampled every 100 ms
+//       write     capture() chunks -> fs.WriteStream, one write per chunk (as csharg capture -w)
+//       write-coalesced  the same, the chunks of one event-loop turn in one writev (cork/uncork)
+// Prints JSON lines: {"event":"started"} at the stream's first bytes, {"event":"progress",...} every
+// 500 ms, {"event":"done",...} when the server ends the capture (the benchmark stops the server's
+// dumpcap by its PID, so dumpcap writes its ISB and Packetflix closes the WebSocket).
+import { createWriteStream } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { tap } from 'rxjs';
+import WebSocket from 'ws';
+import type { Packet } from '../src/core/pcapng';
+import { newSharkTankOnHost } from '../src/core/host/host-shark-tank';
+import { captureServiceQueryParams } from '../src/core/host/capture-request';
+import { captureUrl, parseServiceUrl } from '../src/core/host/service-url';
+import type { Target } from '../src/core/target';
+import { decode } from '../src/rx/decode';
+import { packets, toPcapng } from '../src/rx/pcapng';
+import { capture } from '../src/rx/shark-tank';
+import { windowStats } from '../src/rx/stats';
+import { StreamCounter, Tail, isbAtEnd } from './e2e-stream';
+import type { InterfaceStats } from './e2e-stream';
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { url: { type: 'string' }, target: { type: 'string' }, filter: { type: 'string' }, out: { type: 'string' } },
+});
+const kind = positionals[0] ?? '';
+const url = values.url!;
+const target = JSON.parse(values.target!) as Target;
+const options = { nifs: ['eth0'], ...(values.filter ? { filter: values.filter } : {}) };
+
+interface Counts {
+  bytes: number;
+  packets: number;
+  udp: number;
+  tcp: number;
+  other: number;
+}
+
+const say = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
+let started = false;
+const start = () => {
+  if (started) return;
+  started = true;
+  say({ event: 'started' });
+};
+let current: () => Counts = () => ({ bytes: 0, packets: 0, udp: 0, tcp: 0, other: 0 });
+const progress = setInterval(() => say({ event: 'progress', ...current() }), 500);
+let peakRss = process.memoryUsage().rss;
+const rssSamples: { bytes: number; rssMB: number; heapMB: number; arrayBuffersMB: number; queuedMB: number }[] = [];
+let queued = () => 0;
+
+let finished = false;
+function done(extra: { isb?: InterfaceStats; error?: string } = {}): void {
+  if (finished) return;
+  finished = true;
+  clearInterval(progress);
+  const r = process.resourceUsage();
+  say({ event: 'done', ...current(), ...extra, cpuSeconds: (r.userCPUTime + r.systemCPUTime) / 1e6, maxRssMB: r.maxRSS / 1024, peakRssMB: peakRss / 2 ** 20, rssSamples });
+  // let stdout drain, then leave (Node-RED keeps timers of its own)
+  setTimeout(() => process.exit(0), 200);
+}
+
+function classify(c: Counts, p: Packet): void {
+  c.packets++;
+  const d = p.data;
+  const proto = d.length >= 24 && d[12] === 0x08 && d[13] === 0x00 ? d[23] : -1;
+  if (proto === 17) c.udp++;
+  else if (proto === 6) c.tcp++;
+  else c.other++;
+}
+
+function bare(): void {
+  const service = parseServiceUrl(url);
+  const ws = new WebSocket(captureUrl(service, captureServiceQueryParams(target, options)));
+  const counter = new StreamCounter();
+  let messages = 0;
+  current = () => ({ ...counter.counts(), messages });
+  ws.on('message', (data: Buffer) => {
+    start();
+    messages++;
+    counter.feed(data);
+  });
+  ws.on('error', (e) => done({ error: e.message }));
+  ws.on('close', () => done(counter.isb ? { isb: counter.isb } : {}));
+}
+
+function chunks(): void {
+  const counter = new StreamCounter();
+  let messages = 0;
+  current = () => ({ ...counter.counts(), messages });
+  capture(newSharkTankOnHost(url), target, options).subscribe({
+    next: (c) => {
+      start();
+      messages++;
+      counter.feed(c);
+    },
+    error: (e: unknown) => done({ error: String(e), ...(counter.isb ? { isb: counter.isb } : {}) }),
+    complete: () => done(counter.isb ? { isb: counter.isb } : {}),
+  });
+}
+
+function withTail(counts: Counts, tail: Tail) {
+  return capture(newSharkTankOnHost(url), target, options).pipe(
+    tap((c) => {
+      start();
+      counts.bytes += c.length;
+      tail.push(c);
+    }),
+  );
+}
+
+function endOf(tail: Tail) {
+  const end = (error?: string) => {
+    const isb = isbAtEnd(tail.buffer());
+    done({ ...(error !== undefined ? { error } : {}), ...(isb ? { isb } : {}) });
+  };
+  return { error: (e: unknown) => end(String(e)), complete: () => end() };
+}
+
+function packetsClient(): void {
+  const counts: Counts = { bytes: 0, packets: 0, udp: 0, tcp: 0, other: 0 };
+  const tail = new Tail();
+  current = () => ({ ...counts });
+  // capturePackets(tank, target, options) is capture(...).pipe(packets()); the tap sits before packets()
+  withTail(counts, tail).pipe(packets()).subscribe({ next: (p) => classify(counts, p), ...endOf(tail) });
+}
+
+function pipeline(): void {
+  const counts: Counts = { bytes: 0, packets: 0, udp: 0, tcp: 0, other: 0 };
+  const tail = new Tail();
+  current = () => ({ ...counts });
+  withTail(counts, tail)
+    .pipe(packets(), decode(), windowStats(1000))
+    .subscribe({
+      next: (w) => {
+        counts.packets += w.packets;
+        for (const g of w.groups) {
+          if (g.protocol === 'udp') counts.udp += g.packets;
+          else if (g.protocol === 'tcp') counts.tcp += g.packets;
+          else counts.other += g.packets;
+        }
+      },
+      ...endOf(tail),
+    });
+}
+
+function memory(): void {
+  const out = createWriteStream(values.out!);
+  queued = () => out.writableLength;
+  const counts: Counts = { bytes: 0, packets: 0, udp: 0, tcp: 0, other: 0 };
+  const tail = new Tail();
+  current = () => ({ ...counts });
+  let nextSample = 0;
+  const sampler = setInterval(() => {
+    const rss = process.memoryUsage().rss;
+    peakRss = Math.max(peakRss, rss);
+    if (counts.bytes >= nextSample) {
+      const m = process.memoryUsage();
+      const mb = (x: number) => Math.round(x / 2 ** 20);
+      rssSamples.push({ bytes: counts.bytes, rssMB: mb(rss), heapMB: mb(m.heapUsed), arrayBuffersMB: mb(m.arrayBuffers), queuedMB: mb(queued()) });
+      nextSample = counts.bytes + 64 * 2 ** 20;
+    }
+  }, 100);
+  let written = 0;
+  withTail(counts, tail)
+    .pipe(
+      packets(),
+      tap((p) => classify(counts, p)),
+      toPcapng(),
+    )
+    .subscribe({
+      next: (chunk) => {
+        written += chunk.length;
+        // no backpressure from the file in an Observable: a slow disk would show up as RSS here
+        out.write(chunk);
+      },
+      error: (e: unknown) => {
+        clearInterval(sampler);
+        out.end(() => done({ error: String(e) }));
+      },
+      complete: () => {
+        clearInterval(sampler);
+        const isb = isbAtEnd(tail.buffer());
+        out.end(() => {
+          say({ event: 'file', written });
+          done(isb ? { isb } : {});
+        });
+      },
+    });
+}
+
+/**
+ * capture() chunks into a file, as `csharg capture -w` writes them (one fs write per chunk, i.e.
+ * per WebSocket message), or coalesced: corked on the first chunk of an event-loop turn and
+ * uncorked on the next turn, so that all chunks of a turn go out in one writev.
+ */
+function writeFile(coalesce: boolean): void {
+  const out = createWriteStream(values.out!);
+  const counter = new StreamCounter();
+  const tail = new Tail();
+  current = () => counter.counts();
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    out.uncork();
+  };
+  capture(newSharkTankOnHost(url), target, options).subscribe({
+    next: (c) => {
+      start();
+      counter.feed(c);
+      tail.push(c);
+      if (coalesce && !corked) {
+        corked = true;
+        out.cork();
+        setImmediate(uncork);
+      }
+      out.write(c);
+    },
+    error: (e: unknown) => out.end(() => done({ error: String(e) })),
+    complete: () => out.end(() => done(counter.isb ? { isb: counter.isb } : {})),
+  });
+}
+
+const clients: Record<string, () => void | Promise<void>> = { bare, chunks, packets: packetsClient, pipeline, memory, write: () => writeFile(false), 'write-coalesced': () => writeFile(true) };
+const client = clients[kind];
+if (!client) {
+  process.stderr.write(`usage: e2e-client.ts ${Object.keys(clients).join('|')} --url URL --target JSON [--filter F] [--out FILE]\n`);
+  process.exit(2);
+}
+// a hard bound: no client outlives five minutes
+setTimeout(() => done({ error: 'hard time limit' }), 300_000).unref();
+Promise.resolve(client()).catch((e: unknown) => done({ error: String(e) }));
