@@ -27,6 +27,8 @@ export interface ExtcapArgs {
   /** --install/--uninstall: the extcap folder instead of Wireshark's personal one */
   dir?: string;
   debug: boolean;
+  /** --debug-file FILE: where --debug notes go (else stderr) */
+  debugFile?: string;
 }
 
 /** A command line Wireshark (or a user) gave that we cannot run. */
@@ -156,8 +158,11 @@ export function parseExtcapArgs(argv: readonly string[]): ExtcapArgs {
         modes.push('open-link');
         out.url = value!;
         break;
+      case '--debug-file':
+        out.debugFile = value!;
+        break;
       default:
-        // --extcap-control-in/out, --debug-file: nothing of ours
+        // --extcap-control-in/out: no toolbar controls here
         break;
     }
   }

@@ -2,6 +2,7 @@
 // the launcher `csharg extcap --install` writes; a person runs --install, --uninstall, --help.
 // Errors go to stderr as one line, which Wireshark shows as "Error by extcap pipe: …".
 import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { newLocalSharkTank, newSharkTankOnHost, parsePacketflixLink } from '../../index';
 import type { CaptureOptions, SharkTank, Target } from '../../index';
@@ -9,7 +10,7 @@ import { asError } from '../../core/errors';
 import { resolveTarget } from '../resolve-target';
 import { combineFilters, ExtcapUsageError, parseExtcapArgs, splitInterfaces } from './args';
 import type { ExtcapArgs } from './args';
-import { captureIntoFifo } from './capture';
+import { captureIntoFifo, releaseFifoReader } from './capture';
 import {
   configText,
   dltsText,
@@ -50,6 +51,24 @@ Options of an interface (tshark -o extcap.IFACE.OPTION:VALUE, IFACE with _ for .
 Wireshark calls: --extcap-interfaces, --extcap-dlts, --extcap-config [--extcap-reload-option target],
   --capture --fifo PATH [--extcap-capture-filter F], each with --extcap-interface NAME.
 `;
+
+/**
+ * Notes on what the capture does: into CSHARG_EXTCAP_LOG or --debug-file when given (Wireshark
+ * shows an extcap's stderr as an error), else to stderr with --debug; none otherwise.
+ */
+function debugNotes(args: ExtcapArgs, io: ExtcapIo): ((text: string) => void) | undefined {
+  const file = io.env.CSHARG_EXTCAP_LOG ?? (args.debug ? args.debugFile : undefined);
+  if (file !== undefined && file !== '') {
+    return (text) => {
+      try {
+        appendFileSync(file, `${new Date().toISOString()} ${process.pid} ${text}\n`);
+      } catch {
+        // a log that cannot be written is no reason to fail the capture
+      }
+    };
+  }
+  return args.debug ? (text: string): void => void io.stderr.write(`csharg: ${text}\n`) : undefined;
+}
 
 function tokenOf(args: ExtcapArgs, env: NodeJS.ProcessEnv): string | undefined {
   const token = args.token !== undefined && args.token !== '' ? args.token : env.CSHARG_TOKEN;
@@ -126,7 +145,8 @@ async function captureMode(args: ExtcapArgs, io: ExtcapIo): Promise<number> {
     try {
       target = resolveTarget(await tank.targets(), { name });
     } catch (err) {
-      throw new Error(`${asError(err).message} on ${tank.description}`);
+      const text = asError(err).message;
+      throw new Error(text.includes(' not found') ? text.replace(' not found', ` not found on ${tank.description}`) : `${text} (on ${tank.description})`);
     }
   }
   const nifs = splitInterfaces(args.interfaces);
@@ -136,7 +156,7 @@ async function captureMode(args: ExtcapArgs, io: ExtcapIo): Promise<number> {
     ...(filter !== undefined ? { filter } : {}),
     ...(args.noPromiscuous || linked.avoidPromiscuousMode ? { avoidPromiscuousMode: true } : {}),
   };
-  const debug = args.debug ? (text: string): void => void io.stderr.write(`csharg: ${text}\n`) : undefined;
+  const debug = debugNotes(args, io);
   debug?.(`capturing ${target.name} on ${tank.description} into ${args.fifo}`);
   const result = await captureIntoFifo(tank, target, options, { fifo: args.fifo!, ...(debug ? { debug } : {}) });
   debug?.(`${result.reason}: ${result.blocks} blocks, ${result.bytes} bytes`);
@@ -183,7 +203,12 @@ export async function runExtcap(argv: readonly string[], io: ExtcapIo): Promise<
       case 'config':
         return await config(args, io);
       case 'capture':
-        return await captureMode(args, io);
+        try {
+          return await captureMode(args, io);
+        } catch (err) {
+          await releaseFifoReader(args.fifo!);
+          throw err;
+        }
       case 'install': {
         const r = install({ ...(args.dir !== undefined ? { dir: args.dir } : {}), hosts: args.hosts, env: io.env });
         io.stdout.write(`wrote ${r.launcher}\n`);

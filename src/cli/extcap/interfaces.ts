@@ -122,7 +122,7 @@ export function interfacesText(settings: ExtcapSettings): string {
   let out = versionSentence();
   for (const h of settings.hosts) out += sentence('interface', { value: h.name, display: `Edgeshark ${h.url}` });
   out += sentence('interface', { value: LOCAL_INTERFACE, display: 'This machine\'s containers and namespaces (csharg --local)' });
-  out += sentence('interface', { value: LINK_INTERFACE, display: 'Edgeshark packetflix: link (Gostwire\'s web UI)' });
+  out += sentence('interface', { value: LINK_INTERFACE, display: 'Edgeshark packetflix: link from Gostwire\'s web UI' });
   return out;
 }
 
