@@ -1,10 +1,15 @@
-// The edgeshark-host config node's settings, checked, and the SharkTank they describe.
-import { newSharkTankOnHost } from '../../core/host/host-shark-tank';
-import type { HostClientOptions } from '../../core/host/host-shark-tank';
-import { newLocalSharkTank } from '../../core/local/local-shark-tank';
+// The edgeshark-host config node's settings, checked, and the SharkTank they describe (through the
+// one settings-to-tank factory the csharg command uses too).
 import type { SharkTank } from '../../core/shark-tank';
+import { describeTankSettings, newSharkTankFromSettings } from '../../core/tank-settings';
+import type { TankSettings } from '../../core/tank-settings';
 
-export type HostSource = 'local' | 'url';
+export type HostSource = 'local' | 'url' | 'kubeconfig';
+
+/** The source a flow stores: `url` and `kubeconfig` as such, anything else (older flows: none) this machine. */
+export function hostSourceOf(value: unknown): HostSource {
+  return value === 'url' || value === 'kubeconfig' ? value : 'local';
+}
 
 export interface HostSettings {
   readonly source: HostSource;
@@ -14,6 +19,12 @@ export interface HostSettings {
   /** request timeout in ms (discovery and the capture handshake); 0 = none */
   readonly timeoutMs: number;
   readonly tls?: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer; rejectUnauthorized?: boolean };
+  /** source `kubeconfig`: the kubeconfig's text (a credential); empty = Node-RED's own ($KUBECONFIG, then ~/.kube/config) */
+  readonly kubeconfig?: string;
+  /** source `kubeconfig`: the context; empty = its current-context */
+  readonly context?: string;
+  /** source `kubeconfig`: the Edgeshark Service, NAMESPACE/NAME:PORT; empty = edgeshark/packetflix:5001 */
+  readonly service?: string;
 }
 
 /** What the core tls-config node offers (its addTLSOptions fills an options object). */
@@ -48,13 +59,35 @@ export function timeoutMsOf(value: unknown, defaultMs: number): number {
   return Math.round(seconds * 1000);
 }
 
-export function tankFor(settings: HostSettings): SharkTank {
-  if (settings.source === 'local') return newLocalSharkTank();
-  const options: HostClientOptions = {
-    timeout: settings.timeoutMs,
+/** The settings for the shared factory (src/core/tank-settings.ts). */
+export function tankSettingsOf(settings: HostSettings): TankSettings {
+  if (settings.source === 'local') return { source: 'local' };
+  if (settings.source === 'kubeconfig') {
+    // The kubeconfig's user gives the credentials (a token saved for a URL earlier does not count).
+    return {
+      source: 'kubeconfig',
+      timeoutMs: settings.timeoutMs,
+      ...(settings.kubeconfig?.trim() ? { kubeconfigText: settings.kubeconfig } : {}),
+      ...(settings.context ? { context: settings.context } : {}),
+      ...(settings.service ? { service: settings.service } : {}),
+    };
+  }
+  return {
+    source: 'url',
+    url: settings.url,
+    timeoutMs: settings.timeoutMs,
     ...(settings.bearerToken ? { bearerToken: settings.bearerToken } : {}),
-    ...(settings.tls?.rejectUnauthorized === false ? { insecureSkipVerify: true } : {}),
+    ...(settings.tls?.rejectUnauthorized === false ? { insecure: true } : {}),
     ...(settings.tls ? { tls: { ca: settings.tls.ca, cert: settings.tls.cert, key: settings.tls.key } } : {}),
   };
-  return newSharkTankOnHost(settings.url, options);
+}
+
+/** "this machine", the URL, or the kubeconfig's Service and context. */
+export function describeHostSettings(settings: HostSettings): string {
+  return describeTankSettings(tankSettingsOf(settings));
+}
+
+/** The SharkTank of the settings; a kubeconfig is read at once (throws KubeconfigError). */
+export function tankFor(settings: HostSettings): SharkTank {
+  return newSharkTankFromSettings(tankSettingsOf(settings));
 }
