@@ -58,6 +58,12 @@ export interface CaptureSocketOptions {
    * (default 15000)
    */
   heartbeatMs?: number;
+  /**
+   * only for a WebSocket attached after it opened (`attachCaptureSocket`): the socket under it,
+   * e.g. `response.socket` from its 'upgrade' event; without it that session cannot recover the
+   * reason of Packetflix's failure close nor tell a server that hung up from a broken connection
+   */
+  rawSocket?: Duplex;
 }
 
 /** A capture session over one WebSocket; see `CaptureSession`. */
@@ -118,120 +124,287 @@ export function openCaptureSocket(
 
 /**
  * Runs a capture session on a `ws` WebSocket that is connecting or open (for callers who create
- * the socket themselves, e.g. through their own agent or proxy).
+ * the socket themselves, e.g. through their own agent or proxy). Attach it while the socket is
+ * still connecting: only then does the session see the raw socket (see `CaptureSocket`), which it
+ * needs to recover the reason of Packetflix's failure close and to tell a server that hung up from
+ * a broken connection. For a socket that is already open, give that raw socket as `options.rawSocket`.
  */
 export function attachCaptureSocket(websocket: WebSocket, options: CaptureSocketOptions, handlers: CaptureHandlers): CaptureSocketSession {
-  const url = websocket.url;
-  const context: CaptureContext = { target: options.targetDescription ?? '', url };
-  const stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
-  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_SERVICE_TIMEOUT_MS;
+  return new CaptureSocket(websocket, options, handlers);
+}
 
-  let phase: Phase = websocket.readyState === WebSocket.CONNECTING ? 'connecting' : 'open';
-  let stopRequested = false;
-  let failure: Error | undefined;
-  let pauseWanted = false;
-  let safetyTimer: NodeJS.Timeout | undefined;
-  let resolveEnded!: (end: CaptureEnd) => void;
-  const ended = new Promise<CaptureEnd>((resolve) => {
-    resolveEnded = resolve;
-  });
+/**
+ * One capture session on one `ws` WebSocket. Its life is the `phase` field:
+ * connecting → open → closing → ended (a session may skip steps, never go back); every event
+ * handler first asks the phase. The first failure seen is kept in `failure` and decides the end
+ * reported when ws finally says 'close'; `finish` reports it exactly once.
+ */
+class CaptureSocket implements CaptureSocketSession {
+  readonly ended: Promise<CaptureEnd>;
+  private phase: Phase;
+  private resolveEnded!: (end: CaptureEnd) => void;
+  private readonly context: CaptureContext;
+  private readonly stopTimeoutMs: number;
+  private readonly handshakeTimeoutMs: number;
+  private readonly heartbeatMs: number;
+  private readonly heartbeat: Heartbeat;
+  /** the last bytes received after the upgrade: a rejected 1006 Close frame ends there */
+  private readonly tail = new ReceivedTail();
+  /** the socket under the WebSocket, from ws's documented 'upgrade' event (or options.rawSocket) */
+  private rawSocket: Duplex | undefined;
+  private stopRequested = false;
+  private failure: Error | undefined;
+  private pauseWanted = false;
+  /** the first message arrived: the capture runs (the heartbeat starts, a hang-up is no refusal) */
+  private messageSeen = false;
+  /** the raw socket ended (the server hung up) rather than broke */
+  private serverHungUp = false;
+  private socketError: Error | undefined;
+  private safetyTimer: NodeJS.Timeout | undefined;
 
-  // The raw socket, tapped for every byte after the HTTP upgrade: the tail recovers a rejected
-  // 1006 Close frame, 'end' tells a server that hung up from a connection that broke. The tap is
-  // put on at 'open', which ws emits right after attaching its own reader and before any byte
-  // flows (bytes that came with the 101 response are re-read then too); tapping earlier, at
-  // 'upgrade', would switch the socket to flowing mode and steal those bytes from ws. It is
-  // prepended so that it has seen a frame before ws's parser reacts to it. Tapping the socket ws
-  // was given (rather than creating the TCP socket ourselves) keeps agents, proxies and TLS working.
-  const tail = new ReceivedTail();
-  let serverHungUp = false;
-  let socketError: Error | undefined;
-  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
-  const heartbeat = new Heartbeat(heartbeatMs, {
-    ping: () => websocket.ping(),
-    silent: () => {
-      fail(
-        new CaptureConnectionLostError(
-          context,
-          `the service stopped answering: no pong and no data within ${heartbeatMs} ms of a ping (Packetflix frozen or overloaded, or the network path stalled); check the service and try again`,
-        ),
-      );
-      websocket.terminate();
-    },
-  });
-  const tap = (socket: Duplex | undefined): void => {
+  constructor(
+    private readonly websocket: WebSocket,
+    options: CaptureSocketOptions,
+    private readonly handlers: CaptureHandlers,
+  ) {
+    this.context = { target: options.targetDescription ?? '', url: websocket.url };
+    this.stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+    this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_SERVICE_TIMEOUT_MS;
+    this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    this.heartbeat = new Heartbeat(this.heartbeatMs, { ping: () => websocket.ping(), silent: () => this.onSilence() });
+    this.ended = new Promise<CaptureEnd>((resolve) => {
+      this.resolveEnded = resolve;
+    });
+    this.rawSocket = options.rawSocket;
+    this.phase = websocket.readyState === WebSocket.CONNECTING ? 'connecting' : 'open';
+    if (this.phase === 'open') this.tapRawSocket();
+
+    websocket.on('upgrade', (response: IncomingMessage) => this.onUpgrade(response));
+    websocket.on('unexpected-response', (request: ClientRequest, response: IncomingMessage) => this.onUnexpectedResponse(request, response));
+    websocket.on('open', () => this.onOpen());
+    websocket.on('message', (data: WebSocket.RawData, isBinary: boolean) => this.onMessage(data, isBinary));
+    // Pongs (and messages, above) count as heard too, for a session without a raw socket to tap.
+    websocket.on('pong', () => this.heartbeat.heard());
+    websocket.on('error', (err: Error & { code?: string }) => this.onError(err));
+    websocket.on('close', (code: number, reason: Buffer) => this.finish(this.endFromClose(code, reason.toString('utf8'))));
+
+    if (websocket.readyState === WebSocket.CLOSING || websocket.readyState === WebSocket.CLOSED) {
+      // Nothing will ever arrive on a socket that is already going away.
+      setImmediate(() => this.finish({ kind: 'error', error: new CaptureConnectionLostError(this.context, 'the WebSocket was already closed when the capture started') }));
+    }
+  }
+
+  stop(): Promise<CaptureEnd> {
+    if (this.phase !== 'ended' && !this.stopRequested) {
+      this.stopRequested = true;
+      this.beginClose(1000, CLIENT_CLOSE_REASON);
+    }
+    return this.ended;
+  }
+
+  pause(): void {
+    this.pauseWanted = true;
+    // Nothing is read while paused, pongs included: the heartbeat would misread that as silence.
+    this.heartbeat.suspend();
+    if (this.phase === 'open') this.websocket.pause();
+  }
+
+  resume(): void {
+    this.pauseWanted = false;
+    if (this.phase === 'open') {
+      this.websocket.resume();
+      this.startHeartbeat();
+    }
+  }
+
+  /**
+   * ws's 'upgrade' event (documented: it passes the 101 response, an `http.IncomingMessage`) is
+   * where the raw socket can be had without reaching into ws's privates: `response.socket` (also
+   * documented, Node's http) is the very socket ws goes on to read the WebSocket from, whether
+   * plain TCP, TLS or an agent's proxy tunnel. Only the reference is kept here; the tap goes on
+   * at 'open' (see `tapRawSocket`).
+   */
+  private onUpgrade(response: IncomingMessage): void {
+    this.rawSocket ??= response.socket ?? undefined;
+  }
+
+  private onOpen(): void {
+    if (this.phase !== 'connecting') return;
+    this.phase = 'open';
+    this.tapRawSocket();
+    if (this.pauseWanted) this.websocket.pause();
+  }
+
+  /**
+   * Taps the raw socket for every byte after the HTTP upgrade: the tail recovers a rejected 1006
+   * Close frame, 'end' tells a server that hung up from a connection that broke. The tap is put
+   * on at 'open', which ws emits right after attaching its own reader and before any byte flows
+   * (bytes that came with the 101 response are re-read then too); tapping earlier, at 'upgrade',
+   * would switch the socket to flowing mode and steal those bytes from ws. It is prepended so
+   * that it has seen a frame before ws's parser reacts to it. Tapping the socket ws was given
+   * (rather than creating the TCP socket ourselves) keeps agents, proxies and TLS working.
+   */
+  private tapRawSocket(): void {
+    const socket = this.rawSocket;
     if (!socket) return;
     socket.prependListener('data', (chunk: Buffer) => {
-      heartbeat.heard();
-      tail.push(chunk);
+      this.heartbeat.heard();
+      this.tail.push(chunk);
     });
     socket.once('end', () => {
-      serverHungUp = true;
+      this.serverHungUp = true;
     });
     socket.on('error', (err: Error) => {
-      socketError ??= err;
+      this.socketError ??= err;
     });
-  };
-  // Packetflix reads nothing from the socket, pongs included, until its dumpcap runs, and it may
-  // first spend seconds looking the target up in Gostwire: silence before the first message is the
-  // server at work, not a dead server. The heartbeat starts with the first message (the SHB, which
-  // dumpcap writes at once), and runs only while reading is not paused.
-  let messageSeen = false;
-  const startHeartbeat = (): void => {
-    if (messageSeen && !pauseWanted) heartbeat.start();
-  };
-  if (phase === 'open') tap(rawSocketOf(websocket));
+  }
 
-  const fail = (err: Error): void => {
-    failure ??= err;
-  };
+  private onUnexpectedResponse(request: ClientRequest, response: IncomingMessage): void {
+    readBoundedBody(response, (body) => {
+      const status = response.statusCode ?? 0;
+      const bodyStart = bodyStartText(body);
+      this.fail(
+        new CaptureHandshakeError(
+          this.context,
+          status,
+          bodyStart,
+          `the server answered HTTP ${status} ${response.statusMessage ?? ''} instead of switching to WebSocket${bodyStart ? `: ${bodyStart}` : ''} (${handshakeHint(status)})`,
+        ),
+      );
+      request.destroy();
+      this.websocket.terminate();
+    });
+  }
 
-  const finish = (end: CaptureEnd): void => {
-    if (phase === 'ended') return;
-    phase = 'ended';
-    heartbeat.stop();
-    clearTimeout(safetyTimer);
-    if (websocket.readyState !== WebSocket.CLOSED) websocket.terminate();
-    try {
-      handlers.onEnd(end);
-    } catch {
-      // The handler's own failure has nowhere left to go; the end is still reported below.
+  private onMessage(data: WebSocket.RawData, isBinary: boolean): void {
+    if (this.phase === 'ended') return;
+    this.heartbeat.heard();
+    if (!isBinary) {
+      this.fail(new CaptureProtocolError(this.context, 'the server sent a text message; Packetflix sends binary pcapng only (is this URL really a Packetflix capture service?)'));
+      this.beginClose(1002, 'text message not expected');
+      return;
     }
-    resolveEnded(end);
-  };
+    if (!this.messageSeen) {
+      this.messageSeen = true;
+      this.startHeartbeat();
+    }
+    const chunk = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    try {
+      this.handlers.onChunk(chunk);
+    } catch (err) {
+      this.fail(asError(err));
+      this.beginClose(1000, CLIENT_CLOSE_REASON);
+    }
+  }
+
+  private onError(err: Error & { code?: string }): void {
+    if (this.phase === 'ended') return;
+    if (this.phase === 'connecting') {
+      if (!this.stopRequested && !this.failure) this.fail(new CaptureHandshakeError(this.context, undefined, '', this.handshakeFailure(err), { cause: err }));
+      return;
+    }
+    if (err.code === 'WS_ERR_INVALID_CLOSE_CODE') {
+      const close = closeFrameAtEnd(this.tail.bytes());
+      this.fail(
+        close
+          ? new CaptureFailedError(this.context, close.reason, close.code, close.reason || 'the server reported a failure without a reason')
+          : new CaptureFailedError(this.context, undefined, undefined, `the server sent a failure Close (${err.message}) whose reason could not be recovered`),
+      );
+      // A server-reported failure needs no closing handshake: the capture is already gone.
+      this.websocket.terminate();
+      return;
+    }
+    if (err.code?.startsWith('WS_ERR_')) {
+      this.fail(new CaptureProtocolError(this.context, `${err.message} (${err.code})`, { cause: err }));
+      this.beginClose(1002, 'protocol error');
+      return;
+    }
+    this.fail(new CaptureConnectionLostError(this.context, err.message, { cause: err }));
+  }
+
+  private handshakeFailure(err: Error & { code?: string }): string {
+    if (err.message.includes('handshake has timed out')) {
+      return `no WebSocket handshake within ${this.handshakeTimeoutMs} ms (is the service reachable? raise the timeout?)`;
+    }
+    if (err instanceof ProxyConnectError) return `cannot open the capture WebSocket: ${err.message}`;
+    return `cannot open the capture WebSocket: ${oneLine(err.message)} (${certificateHint(err) ?? 'is the service running at this URL?'})`;
+  }
+
+  private onSilence(): void {
+    this.fail(
+      new CaptureConnectionLostError(
+        this.context,
+        `the service stopped answering: no pong and no data within ${this.heartbeatMs} ms of a ping (Packetflix frozen or overloaded, or the network path stalled); check the service and try again`,
+      ),
+    );
+    this.websocket.terminate();
+  }
+
+  /**
+   * Packetflix reads nothing from the socket, pongs included, until its dumpcap runs, and it may
+   * first spend seconds looking the target up in Gostwire: silence before the first message is the
+   * server at work, not a dead server. The heartbeat starts with the first message (the SHB, which
+   * dumpcap writes at once), and runs only while reading is not paused.
+   */
+  private startHeartbeat(): void {
+    if (this.messageSeen && !this.pauseWanted) this.heartbeat.start();
+  }
+
+  /** Keeps the first failure: it decides the end. */
+  private fail(err: Error): void {
+    this.failure ??= err;
+  }
 
   /** Starts (or joins) a bounded closing handshake; `finish` runs on ws's 'close'. */
-  const beginClose = (code: number, reason: string): void => {
-    if (phase === 'ended') return;
+  private beginClose(code: number, reason: string): void {
+    if (this.phase === 'ended') return;
+    const websocket = this.websocket;
     if (websocket.readyState === WebSocket.CONNECTING) {
       websocket.terminate();
       return;
     }
-    phase = 'closing';
+    this.phase = 'closing';
     // The stop timeout bounds the closing handshake; the heartbeat is not needed for it.
-    heartbeat.stop();
+    this.heartbeat.stop();
     // Reading must go on, or the echo (and the data in flight before it) is never seen.
     websocket.resume();
     if (websocket.readyState === WebSocket.OPEN) websocket.close(code, reason);
-    safetyTimer ??= setTimeout(() => {
+    this.safetyTimer ??= setTimeout(() => {
       websocket.terminate();
       // ws reports 'close' once the socket is gone; this guards against it never coming.
-      setTimeout(() => finish(endFromClose(1006)), 1_000).unref();
-    }, stopTimeoutMs + 100);
-  };
+      setTimeout(() => this.finish(this.endFromClose(1006)), 1_000).unref();
+    }, this.stopTimeoutMs + 100);
+  }
 
-  const endFromClose = (code: number, reasonText = ''): CaptureEnd => {
-    if (failure) return { kind: 'error', error: failure };
-    if (stopRequested) return { kind: 'stopped' };
+  /** Reports `end` exactly once and leaves nothing open or running. */
+  private finish(end: CaptureEnd): void {
+    if (this.phase === 'ended') return;
+    this.phase = 'ended';
+    this.heartbeat.stop();
+    clearTimeout(this.safetyTimer);
+    if (this.websocket.readyState !== WebSocket.CLOSED) this.websocket.terminate();
+    try {
+      this.handlers.onEnd(end);
+    } catch {
+      // The handler's own failure has nowhere left to go; the end is still reported below.
+    }
+    this.resolveEnded(end);
+  }
+
+  /** The end that ws's 'close' (code, reason) means, given what the session saw before it. */
+  private endFromClose(code: number, reasonText = ''): CaptureEnd {
+    const context = this.context;
+    if (this.failure) return { kind: 'error', error: this.failure };
+    if (this.stopRequested) return { kind: 'stopped' };
     if (code === 1000) return { kind: 'completed' };
     if (code === 1006) {
-      if (socketError || !serverHungUp) {
-        const detail = socketError ? socketError.message : 'the connection closed without a Close frame';
-        return { kind: 'error', error: new CaptureConnectionLostError(context, `${detail}; check the network path to the service and try again`, { cause: socketError }) };
+      if (this.socketError || !this.serverHungUp) {
+        const detail = this.socketError ? this.socketError.message : 'the connection closed without a Close frame';
+        return { kind: 'error', error: new CaptureConnectionLostError(context, `${detail}; check the network path to the service and try again`, { cause: this.socketError }) };
       }
       // A hang-up without a Close frame once the capture ran is the server going away (Packetflix
       // killed or crashed), not a refused request: its over-long reasons come before any data.
-      if (messageSeen) {
+      if (this.messageSeen) {
         return {
           kind: 'error',
           error: new CaptureConnectionLostError(context, 'the server closed the connection in the middle of the capture without a Close frame (Packetflix stopped or crashed; check the service and try again)'),
@@ -252,123 +425,7 @@ export function attachCaptureSocket(websocket: WebSocket, options: CaptureSocket
       kind: 'error',
       error: new CaptureFailedError(context, reason, code, `the server closed the capture with code ${code}${reason ? `: ${reason}` : ' and no reason'}`),
     };
-  };
-
-  websocket.on('unexpected-response', (request: ClientRequest, response: IncomingMessage) => {
-    readBoundedBody(response, (body) => {
-      const status = response.statusCode ?? 0;
-      const bodyStart = bodyStartText(body);
-      fail(
-        new CaptureHandshakeError(
-          context,
-          status,
-          bodyStart,
-          `the server answered HTTP ${status} ${response.statusMessage ?? ''} instead of switching to WebSocket${bodyStart ? `: ${bodyStart}` : ''} (${handshakeHint(status)})`,
-        ),
-      );
-      request.destroy();
-      websocket.terminate();
-    });
-  });
-
-  websocket.on('open', () => {
-    if (phase !== 'connecting') return;
-    phase = 'open';
-    tap(rawSocketOf(websocket));
-    if (pauseWanted) websocket.pause();
-  });
-
-  websocket.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
-    if (phase === 'ended') return;
-    if (!isBinary) {
-      fail(new CaptureProtocolError(context, 'the server sent a text message; Packetflix sends binary pcapng only (is this URL really a Packetflix capture service?)'));
-      beginClose(1002, 'text message not expected');
-      return;
-    }
-    if (!messageSeen) {
-      messageSeen = true;
-      startHeartbeat();
-    }
-    const chunk = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-    try {
-      handlers.onChunk(chunk);
-    } catch (err) {
-      fail(asError(err));
-      beginClose(1000, CLIENT_CLOSE_REASON);
-    }
-  });
-
-  websocket.on('error', (err: Error & { code?: string }) => {
-    if (phase === 'ended') return;
-    if (phase === 'connecting') {
-      if (!stopRequested && !failure) {
-        const detail = err.message.includes('handshake has timed out')
-          ? `no WebSocket handshake within ${handshakeTimeoutMs} ms (is the service reachable? raise the timeout?)`
-          : err instanceof ProxyConnectError
-            ? `cannot open the capture WebSocket: ${err.message}`
-            : `cannot open the capture WebSocket: ${oneLine(err.message)} (${certificateHint(err) ?? 'is the service running at this URL?'})`;
-        fail(new CaptureHandshakeError(context, undefined, '', detail, { cause: err }));
-      }
-      return;
-    }
-    if (err.code === 'WS_ERR_INVALID_CLOSE_CODE') {
-      const close = closeFrameAtEnd(tail.bytes());
-      fail(
-        close
-          ? new CaptureFailedError(context, close.reason, close.code, close.reason || 'the server reported a failure without a reason')
-          : new CaptureFailedError(context, undefined, undefined, `the server sent a failure Close (${err.message}) whose reason could not be recovered`),
-      );
-      // A server-reported failure needs no closing handshake: the capture is already gone.
-      websocket.terminate();
-      return;
-    }
-    if (err.code?.startsWith('WS_ERR_')) {
-      fail(new CaptureProtocolError(context, `${err.message} (${err.code})`, { cause: err }));
-      beginClose(1002, 'protocol error');
-      return;
-    }
-    fail(new CaptureConnectionLostError(context, err.message, { cause: err }));
-  });
-
-  websocket.on('close', (code: number, reason: Buffer) => {
-    finish(endFromClose(code, reason.toString('utf8')));
-  });
-
-  if (websocket.readyState === WebSocket.CLOSING || websocket.readyState === WebSocket.CLOSED) {
-    // Nothing will ever arrive on a socket that is already going away.
-    setImmediate(() => finish({ kind: 'error', error: new CaptureConnectionLostError(context, 'the WebSocket was already closed when the capture started') }));
   }
-
-  const stop = (): Promise<CaptureEnd> => {
-    if (phase !== 'ended' && !stopRequested) {
-      stopRequested = true;
-      beginClose(1000, CLIENT_CLOSE_REASON);
-    }
-    return ended;
-  };
-
-  return {
-    ended,
-    stop,
-    pause() {
-      pauseWanted = true;
-      // Nothing is read while paused, pongs included: the heartbeat would misread that as silence.
-      heartbeat.suspend();
-      if (phase === 'open') websocket.pause();
-    },
-    resume() {
-      pauseWanted = false;
-      if (phase === 'open') {
-        websocket.resume();
-        startHeartbeat();
-      }
-    },
-  };
-}
-
-/** ws keeps the raw socket private; a session attached to an open WebSocket needs it for the tap. */
-function rawSocketOf(websocket: WebSocket): Duplex | undefined {
-  return (websocket as unknown as { _socket?: Duplex | null })._socket ?? undefined;
 }
 
 /** Reads at most HANDSHAKE_BODY_LIMIT bytes of a response, for at most a short while. */
