@@ -1,4 +1,9 @@
-// Packet decoding (no RxJS, no native code): DecodedPacket and its layer views.
+// core/decode: packet decoding (no native code): DecodedPacket and its lazily read layer views,
+// link (Ethernet, VLAN, Linux cooked), IPv4, IPv6, TCP, UDP, ICMP, ARP and DNS, never throwing on
+// a malformed frame (it is marked malformed with a reason).
+//
+// May import: the shared model at src/core/ root and core/pcapng/ (the Packet it decodes); never
+// RxJS, src/rx/, src/nodes/ or src/cli/ (docs/architecture.md).
 
 export { DecodedPacket, decode } from './decoded-packet';
 export type { IpLayer, PacketProtocol, ProtocolName } from './decoded-packet';
