@@ -44,6 +44,16 @@ export function recordBlockLength(capturedLength: number): number {
   return EPB_MIN_LENGTH + padded4(capturedLength);
 }
 
+/**
+ * The IDB of records on this link type and interface name (if_name when there is one, if_tsresol
+ * of nanoseconds): what the writer writes for them, and what a reader of it makes of them.
+ */
+export function recordInterfaceBlock(record: Pick<PacketRecord, 'interface' | 'linkType'>, littleEndian = MACHINE_LITTLE_ENDIAN): Buffer {
+  const options = [option.u8(OptionCode.IF_TSRESOL, RECORD_TSRESOL)];
+  if (record.interface) options.unshift(option.string(OptionCode.IF_NAME, record.interface));
+  return encodeBlock({ kind: 'idb', linkType: record.linkType, snapLen: 0, littleEndian, options, endOfOptions: true }, littleEndian);
+}
+
 export class PcapngWriter {
   readonly #le: boolean;
   readonly #shbOptions: PcapngOption[];
@@ -113,9 +123,7 @@ export class PcapngWriter {
       this.#makeRoom(parts);
       id = this.interfaceCount;
       this.#recordInterfaces.set(key, id);
-      const options = [option.u8(OptionCode.IF_TSRESOL, RECORD_TSRESOL)];
-      if (record.interface) options.unshift(option.string(OptionCode.IF_NAME, record.interface));
-      parts.push(encodeBlock({ kind: 'idb', linkType: record.linkType, snapLen: 0, littleEndian: this.#le, options, endOfOptions: true }, this.#le));
+      parts.push(recordInterfaceBlock(record, this.#le));
     }
     const ns = record.timestampNs ?? 0n;
     parts.push(encodeBlock({

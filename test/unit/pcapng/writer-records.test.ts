@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { OptionCode, PcapngPacketReader, PcapngReader, PcapngWriter, encodeBlock, option, recordBlockLength, toPcapngBytes } from '../../../src/core/pcapng';
+import { OptionCode, PcapngPacketReader, PcapngReader, PcapngWriter, encodeBlock, option, recordBlockLength, recordInterfaceBlock, toPcapngBytes } from '../../../src/core/pcapng';
 import type { Block, Packet, PacketRecord } from '../../../src/core/pcapng';
 import { toPcapng } from '../../../src/rx/pcapng';
 
@@ -48,6 +48,7 @@ test('records are written as the nodes wrote them by hand: SHB, an IDB per link 
     idb(null, 1), epb(records[3]!, 2), idb('eth0', 101), epb(records[4]!, 3),
   ]);
   assert.ok(bytes.equals(expected));
+  assert.ok(recordInterfaceBlock({ interface: 'eth1', linkType: 1 }, true).equals(idb('eth1', 1)));
   const packets = readPackets(bytes);
   assert.deepEqual(packets.map((p) => [p.interfaceName ?? null, p.linkType, p.timestampNs, p.originalLength, p.data.equals(records[packets.indexOf(p)]!.data)]),
     records.map((r) => [r.interface, r.linkType, r.timestampNs, r.originalLength, true]));
