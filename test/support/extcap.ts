@@ -24,11 +24,12 @@ export interface ExtcapHome {
 
 /** The environment of a user whose home is `dir` (nothing of the real user's Wireshark settings). */
 export function homeEnv(dir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: dir, XDG_CONFIG_HOME: path.join(dir, '.config'), XDG_DATA_HOME: path.join(dir, '.local', 'share'), ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: dir, XDG_CONFIG_HOME: path.join(dir, '.config'), XDG_DATA_HOME: path.join(dir, '.local', 'share') };
   delete env.CSHARG_HOST;
   delete env.CSHARG_TOKEN;
   delete env.CSHARG_EXTCAP_CONFIG;
-  return env;
+  delete env.CSHARG_EXTCAP_LOG;
+  return { ...env, ...extra };
 }
 
 /** A temporary home with `csharg extcap --install --host URL…` done in it. */
