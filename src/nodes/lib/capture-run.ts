@@ -1,12 +1,16 @@
-// One running capture of the edgeshark-capture node: the RxJS capture of a target, its stop
-// conditions, and its output as messages in the chosen form. Stops are graceful: what is in
-// flight still arrives (beyond a packet limit it is dropped), then the run ends.
-import { Subject, tap } from 'rxjs';
-import type { Observable, Subscription } from 'rxjs';
+// One running capture of the edgeshark-capture node: the library's cold capture Observable
+// (src/rx) of a target, with the library's stop operators for its stop conditions (stopAfter,
+// stopAfterPackets, stopAfterBytes: the same definitions as the csharg command's and a library
+// user's pipe), and its output as messages in the chosen form. Stops are graceful: what is in
+// flight still arrives (beyond a packet or byte limit it is cut off, at a block boundary), then
+// the run ends. A stop message or a redeploy is the capture's own `stop` notifier.
+import { Subject, identity, tap } from 'rxjs';
+import type { MonoTypeOperatorFunction, Subscription } from 'rxjs';
 import { packetOf } from '../../core/pcapng';
 import type { Block } from '../../core/pcapng';
 import type { SharkTank } from '../../core/shark-tank';
 import type { CaptureOptions, Target } from '../../core/target';
+import { stopAfterBytes, stopAfterPackets } from '../../rx/limits';
 import { pcapngBlocks } from '../../rx/pcapng';
 import { capture } from '../../rx/shark-tank';
 import { stopAfter } from '../../rx/stop-after';
@@ -17,6 +21,21 @@ import type { PacketPayload } from './packet-message';
 import type { NodeMessage } from './node-red-api';
 import { targetLabel } from './target-kind';
 import { asError } from '../../core/errors';
+
+export interface StopOperators {
+  readonly duration: MonoTypeOperatorFunction<Buffer>;
+  readonly packets: MonoTypeOperatorFunction<Buffer>;
+  readonly bytes: MonoTypeOperatorFunction<Buffer>;
+}
+
+/** The library's stop operators for the node's stop conditions (0 = not set: identity), on pcapng chunks. */
+export function stopOperators(stop: StopConditions): StopOperators {
+  return {
+    duration: stop.durationMs > 0 ? stopAfter<Buffer>(stop.durationMs) : identity,
+    packets: stop.packets > 0 ? stopAfterPackets<Buffer>(stop.packets) : identity,
+    bytes: stop.bytes > 0 ? stopAfterBytes<Buffer>(stop.bytes) : identity,
+  };
+}
 
 export interface CaptureRunOptions {
   readonly tank: SharkTank;
@@ -32,13 +51,12 @@ export interface CaptureRunOptions {
 }
 
 export interface CaptureTotals {
+  /** packets sent on so far (for the status) */
   packets: number;
-  /** captured bytes of the packets */
-  bytes: number;
 }
 
 export class CaptureRun {
-  readonly totals: CaptureTotals = { packets: 0, bytes: 0 };
+  readonly totals: CaptureTotals = { packets: 0 };
   /** resolves when the capture has ended: undefined, or the error that ended it */
   readonly ended: Promise<Error | undefined>;
   readonly label: string;
@@ -51,18 +69,22 @@ export class CaptureRun {
     const batcher = o.output === 'batches'
       ? new Batcher<PacketPayload>({ maxItems: o.batchPackets, maxMs: o.batchMs }, (payload) => this.#send(payload))
       : undefined;
-    let chunks: Observable<Buffer> = capture(o.tank, o.target, o.options).stopWhen(this.#stop$);
-    if (o.stop.durationMs > 0) chunks = chunks.pipe(stopAfter(o.stop.durationMs));
+    const stops = stopOperators(o.stop);
     let started = false;
     let resolveEnded!: (err: Error | undefined) => void;
     this.ended = new Promise((resolve) => { resolveEnded = resolve; });
-    this.#subscription = chunks
+    this.#subscription = capture(o.tank, o.target, { ...o.options, stop: this.#stop$ })
       .pipe(
-        tap((chunk) => {
+        tap(() => {
           if (!started) {
             started = true;
             o.onCapturing?.();
           }
+        }),
+        stops.duration,
+        stops.packets,
+        stops.bytes,
+        tap((chunk) => {
           if (o.output === 'chunks') this.#send(chunk);
         }),
         pcapngBlocks(),
@@ -91,17 +113,11 @@ export class CaptureRun {
 
   #onBlock(block: Block, batcher: Batcher<PacketPayload> | undefined): void {
     const packet = packetOf(block);
-    const { stop, output } = this.o;
-    if (packet) {
-      // In flight after a packet limit was reached: not wanted.
-      if (stop.packets > 0 && this.totals.packets >= stop.packets) return;
-      this.totals.packets++;
-      this.totals.bytes += packet.capturedLength;
-    }
+    const { output } = this.o;
+    if (packet) this.totals.packets++;
     if (output === 'blocks') this.#send(blockPayload(block, packet));
     else if (packet && output === 'packets') this.#send(packetPayload(packet));
     else if (packet && batcher) batcher.add(packetPayload(packet));
-    if ((stop.packets > 0 && this.totals.packets >= stop.packets) || (stop.bytes > 0 && this.totals.bytes >= stop.bytes)) void this.stop();
   }
 
   /** Asks for the graceful stop; resolves with the end. */

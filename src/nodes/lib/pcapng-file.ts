@@ -1,18 +1,12 @@
 // Packets into pcapng files that rotate by size or age; every file is a valid pcapng of its own
-// (SHB, then each interface's IDB before its first packet, then EPBs with nanosecond timestamps).
+// (SHB, then each interface's IDB before its first packet, then EPBs with nanosecond timestamps),
+// written by the library's PcapngWriter (one per file).
 import { closeSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { OptionCode, encodeBlock, option } from '../../core/pcapng';
+import { PcapngWriter, recordBlockLength } from '../../core/pcapng';
+import type { PacketRecord } from '../../core/pcapng';
 
-/** One packet to write, as the capture node's messages carry it (or as read from chunks). */
-export interface PacketRecord {
-  readonly interface: string | null;
-  readonly linkType: number;
-  /** ns since the epoch; null = unknown (written as 0) */
-  readonly timestampNs: bigint | null;
-  readonly data: Buffer;
-  readonly originalLength: number;
-}
+export type { PacketRecord } from '../../core/pcapng';
 
 export interface RotationOptions {
   /** start a new file before one would exceed this many bytes; 0 = never */
@@ -28,7 +22,9 @@ export interface ClosedFile {
 }
 
 const LE = true;
-const NS_RESOLUTION = 9;
+const USER_APPL = 'csharg node-red';
+/** room left for the IDB a packet on a new interface brings along */
+const IDB_ROOM = 64;
 
 /** `dir/name.pcapng` → `dir/name-0003.pcapng` (rotating files are numbered from 1). */
 export function numberedFile(file: string, index: number): string {
@@ -39,12 +35,12 @@ export function numberedFile(file: string, index: number): string {
 
 export class RotatingPcapngFile {
   #fd: number | undefined;
+  #writer: PcapngWriter | undefined;
   #file = '';
   #index = 0;
   #openedAt = 0;
   #bytes = 0;
   #packets = 0;
-  #interfaces = new Map<string, number>();
 
   constructor(
     private readonly file: string,
@@ -57,28 +53,14 @@ export class RotatingPcapngFile {
   }
 
   write(record: PacketRecord): void {
-    const epbLength = 32 + Math.ceil(record.data.length / 4) * 4;
     const { maxBytes, maxAgeMs } = this.rotation;
     if (this.#fd !== undefined && this.#packets > 0) {
-      const tooBig = maxBytes > 0 && this.#bytes + epbLength + 64 > maxBytes;
+      const tooBig = maxBytes > 0 && this.#bytes + recordBlockLength(record.data.length) + IDB_ROOM > maxBytes;
       const tooOld = maxAgeMs > 0 && Date.now() - this.#openedAt >= maxAgeMs;
       if (tooBig || tooOld) this.close();
     }
     if (this.#fd === undefined) this.#open();
-    const key = `${record.linkType}\0${record.interface ?? ''}`;
-    let id = this.#interfaces.get(key);
-    if (id === undefined) {
-      id = this.#interfaces.size;
-      this.#interfaces.set(key, id);
-      const options = [option.u8(OptionCode.IF_TSRESOL, NS_RESOLUTION)];
-      if (record.interface) options.unshift(option.string(OptionCode.IF_NAME, record.interface));
-      this.#append(encodeBlock({ kind: 'idb', linkType: record.linkType, snapLen: 0, littleEndian: LE, options, endOfOptions: true }, LE));
-    }
-    const ns = record.timestampNs ?? 0n;
-    this.#append(encodeBlock({
-      kind: 'epb', interfaceId: id, timestampHigh: Number(ns >> 32n), timestampLow: Number(ns & 0xffffffffn),
-      originalLength: record.originalLength, data: record.data, littleEndian: LE,
-    }, LE));
+    this.#append(this.#writer!.write(record));
     this.#packets++;
   }
 
@@ -87,6 +69,7 @@ export class RotatingPcapngFile {
     if (this.#fd === undefined) return;
     closeSync(this.#fd);
     this.#fd = undefined;
+    this.#writer = undefined;
     this.onClosed({ file: this.#file, packets: this.#packets, bytes: this.#bytes });
   }
 
@@ -98,11 +81,13 @@ export class RotatingPcapngFile {
     this.#openedAt = Date.now();
     this.#bytes = 0;
     this.#packets = 0;
-    this.#interfaces = new Map();
-    this.#append(encodeBlock({ kind: 'shb', littleEndian: LE, options: [option.string(OptionCode.SHB_USERAPPL, 'csharg node-red')], endOfOptions: true }, LE));
+    // the SHB now, so that a file is valid pcapng from its opening on
+    this.#writer = new PcapngWriter({ littleEndian: LE, userAppl: USER_APPL });
+    this.#append(this.#writer.end());
   }
 
   #append(bytes: Buffer): void {
+    if (bytes.length === 0) return;
     writeSync(this.#fd!, bytes);
     this.#bytes += bytes.length;
   }
