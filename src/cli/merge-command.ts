@@ -1,17 +1,21 @@
 // `csharg merge TARGET… [--host URL]…`: several targets, on one or several hosts, captured at
 // once into one time-ordered pcapng (mergeCaptures; interfaces named node/target/interface).
-// Each TARGET is captured on every host that has it; a name no host has is an error.
+// Each TARGET is captured on every host that has it; a name no host has is an error. The stop
+// conditions are the library's operators after the merge: each stops every capture gracefully.
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
-import { Subject, lastValueFrom, take, tap } from 'rxjs';
+import { Subject, identity, lastValueFrom, tap } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { Packet } from '../core/pcapng';
 import type { SharkTank } from '../core/shark-tank';
 import type { CaptureOptions, Target } from '../core/target';
+import { stopAfterPackets } from '../rx/limits';
 import { mergeCaptures } from '../rx/merge';
 import { packets, toPcapng } from '../rx/pcapng';
 import { capture } from '../rx/shark-tank';
+import { stopAfter, stopWhen } from '../rx/stop-after';
+import { OutputFailedError, writeChunks } from '../rx/write';
 import { ProgressLine } from './progress';
 import { watchPipeReader } from './reader-watch';
 import { resolveTarget } from './resolve-target';
@@ -37,11 +41,14 @@ export async function mergeTargets(tanks: readonly SharkTank[], names: readonly 
 
 export async function runMerge(tanks: readonly SharkTank[], names: readonly string[], opts: MergeCommandOptions): Promise<void> {
   const picked = await mergeTargets(tanks, names);
-  const stop$ = new Subject<string>();
+  const stop$ = new Subject<void>();
   let why: string | undefined;
-  const stopFor = (reason: string): void => {
+  const stopping = (reason: string): void => {
     why ??= reason;
-    stop$.next(reason);
+  };
+  const stopFor = (reason: string): void => {
+    stopping(reason);
+    stop$.next();
   };
   const out: Writable = opts.write === '-' ? process.stdout : createWriteStream(opts.write, { mode: 0o640 });
   // The listener stays for the stream's whole life: a write that fails after the capture ended
@@ -50,43 +57,51 @@ export async function runMerge(tanks: readonly SharkTank[], names: readonly stri
   out.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') return stopFor('the reader of the output went away');
     outputError ??= err;
-    stopFor(`output failed: ${err.message}`);
   });
   const watch = opts.write === '-' ? watchPipeReader(1, () => stopFor('the reader of the output went away')) : undefined;
   const progress = new ProgressLine(process.stderr, opts.quiet);
   let count = 0;
   let bytes = 0;
 
-  const sources: Observable<Packet>[] = picked.map(({ tank, target }) => capture(tank, target, opts).stopWhen(stop$).pipe(packets()));
-  let merged = mergeCaptures(sources).pipe(tap(() => count++));
-  if (opts.count !== undefined) {
-    const n = opts.count;
-    merged = merged.pipe(take(n), tap(() => { if (count >= n) why ??= `${n} packets captured`; }));
-  }
+  const { nifs, filter, avoidPromiscuousMode } = opts;
+  const captureOptions: CaptureOptions = {
+    ...(nifs !== undefined ? { nifs } : {}),
+    ...(filter !== undefined ? { filter } : {}),
+    ...(avoidPromiscuousMode !== undefined ? { avoidPromiscuousMode } : {}),
+  };
+  const sources: Observable<Packet>[] = picked.map(({ tank, target }) => capture(tank, target, captureOptions).pipe(packets()));
+  const { count: maxCount, stopAfterMs } = opts;
   const signals = (sig: NodeJS.Signals): void => {
     if (why?.startsWith('stopped by')) process.exit(sig === 'SIGINT' ? 130 : 143);
     stopFor(`stopped by ${sig}`);
   };
   process.on('SIGINT', signals);
   process.on('SIGTERM', signals);
-  const timer = opts.stopAfterMs !== undefined ? setTimeout(() => stopFor(`after ${opts.stopAfterMs} ms`), opts.stopAfterMs) : undefined;
   try {
     await lastValueFrom(
-      merged.pipe(
+      mergeCaptures(sources).pipe(
+        stopWhen(stop$),
+        stopAfterMs !== undefined ? stopAfter(stopAfterMs, { onStop: () => stopping(`after ${stopAfterMs} ms`) }) : identity,
+        maxCount !== undefined ? stopAfterPackets(maxCount, { onStop: () => stopping(`${maxCount} packets captured`) }) : identity,
+        tap(() => count++),
         toPcapng(),
+        writeChunks(out),
         tap((chunk) => {
           bytes += chunk.length;
           progress.update(count, bytes);
-          if (!out.destroyed) out.write(chunk);
         }),
       ),
       { defaultValue: undefined },
     );
   } catch (err) {
-    progress.finish('failed');
-    throw err;
+    if (!(err instanceof OutputFailedError)) {
+      progress.finish('failed');
+      throw err;
+    }
+    const cause = err.cause as NodeJS.ErrnoException | undefined;
+    if (cause === undefined || cause.code === 'EPIPE') stopping('the reader of the output went away');
+    else outputError ??= cause;
   } finally {
-    clearTimeout(timer);
     watch?.stop();
     process.off('SIGINT', signals);
     process.off('SIGTERM', signals);

@@ -47,7 +47,6 @@ export class CaptureRun implements CaptureSession {
   #session: CaptureSession | undefined;
   #end: CaptureEnd | undefined;
   #stopRequested = false;
-  #paused = false;
 
   constructor(open: CaptureOpener, private readonly handlers: CaptureHandlers) {
     this.ended = new Promise<CaptureEnd>((resolve) => {
@@ -61,9 +60,6 @@ export class CaptureRun implements CaptureSession {
         onEnd: (end) => this.#finish(end),
       });
       this.#session = session;
-      // A stop or pause asked for while the opener ran (from a handler) reaches the session now.
-      if (this.#end === undefined && this.#paused) session.pause();
-      if (this.#end === undefined && this.#stopRequested) session.stop().catch(() => undefined);
     } catch (err) {
       this.#finish({ kind: 'error', error: asError(err) });
     }
@@ -89,12 +85,10 @@ export class CaptureRun implements CaptureSession {
   }
 
   pause(): void {
-    this.#paused = true;
     if (this.#end === undefined) this.#session?.pause();
   }
 
   resume(): void {
-    this.#paused = false;
     if (this.#end === undefined) this.#session?.resume();
   }
 

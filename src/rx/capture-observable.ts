@@ -2,7 +2,7 @@ import { Observable, from } from 'rxjs';
 import type { ObservableInput, Subscriber, TeardownLogic } from 'rxjs';
 import { CaptureRun } from '../core/capture-source';
 import type { CaptureOpener } from '../core/capture-source';
-import { joinStopScope } from './graceful-stop';
+import { joinStopScope, outsideStopScope } from './graceful-stop';
 
 export type { CaptureOpener } from '../core/capture-source';
 
@@ -35,14 +35,15 @@ export class CaptureObservable extends Observable<Buffer> {
 
   private run(subscriber: Subscriber<Buffer>): TeardownLogic {
     let leaveScope = (): void => undefined;
-    const capture = new CaptureRun(this.open, {
+    // The scope under way is joined below; what the opener subscribes is the capture's own.
+    const capture = outsideStopScope(() => new CaptureRun(this.open, {
       onChunk: (chunk) => subscriber.next(chunk),
       onEnd: (end) => {
         leaveScope();
         if (end.kind === 'error') subscriber.error(end.error);
         else subscriber.complete();
       },
-    });
+    }));
     if (capture.end !== undefined) return undefined;
     const requestStop = (): void => void capture.stop();
     leaveScope = joinStopScope({ requestStop, pause: () => capture.pause(), resume: () => capture.resume() });

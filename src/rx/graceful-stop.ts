@@ -107,6 +107,20 @@ function subscribeWithin<T>(scope: StopScope, source: Observable<T>, subscriber:
   }
 }
 
+/**
+ * Runs `fn` outside any stop scope: for a capture's own workings (the follow machinery's inner
+ * captures), which are stopped through the capture, not directly by the scope around it.
+ */
+export function outsideStopScope<R>(fn: () => R): R {
+  const outer = subscribing;
+  subscribing = undefined;
+  try {
+    return fn();
+  } finally {
+    subscribing = outer;
+  }
+}
+
 /** What a capture offers the scope it is subscribed beneath. */
 export interface ScopedCapture {
   requestStop(): void;
