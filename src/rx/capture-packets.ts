@@ -6,8 +6,9 @@ import { capture } from './shark-tank';
 import { packets, pcapngBlocks } from './pcapng';
 
 /**
- * One target's live capture as parsed pcapng blocks. For a graceful stop that keeps the data in
- * flight, put `stopAfter` on the chunks: `capture(tank, t).pipe(stopAfter(ms), pcapngBlocks())`.
+ * One target's live capture as parsed pcapng blocks. The stop operators (`stopAfter`,
+ * `stopAfterPackets`, `stopAfterBytes`, `stopWhen`) stop it gracefully wherever they sit:
+ * `captureBlocks(tank, t).pipe(stopAfter(ms))` still delivers the blocks in flight.
  */
 export function captureBlocks(tank: SharkTank, target: Target, options: CaptureOptions = {}): Observable<Block> {
   return capture(tank, target, options).pipe(pcapngBlocks());
