@@ -7,8 +7,8 @@
 //                 by reference to read the ISB at its end), packets counted by IPv4 protocol
 //       pipeline  capturePackets -> decode -> windowStats(1 s): packets counted from the windows
 //       memory    capturePackets -> toPcapng -> FILE; RSS sampled every 100 ms
-//       write     capture() chunks -> fs.WriteStream, one write per chunk (as csharg capture -w)
-//       write-coalesced  the same, the chunks of one event-loop turn in one writev (cork/uncork)
+//       write     capture() -> writeChunks(file stream, Node's default 16 KiB buffer), as csharg capture -w
+//       write-1m  the same with a 1 MiB file stream buffer (the tuning candidate)
 // Prints JSON lines: {"event":"started"} at the stream's first bytes, {"event":"progress",...} every
 // 500 ms, {"event":"done",...} when the server ends the capture (the benchmark stops the server's
 // dumpcap by its PID, so dumpcap writes its ISB and Packetflix closes the WebSocket).
@@ -24,6 +24,7 @@ import type { Target } from '../src/core/target';
 import { decode } from '../src/rx/decode';
 import { packets, toPcapng } from '../src/rx/pcapng';
 import { capture } from '../src/rx/shark-tank';
+import { writeChunks } from '../src/rx/write';
 import { windowStats } from '../src/rx/stats';
 import { StreamCounter, Tail, isbAtEnd } from './e2e-stream';
 import type { InterfaceStats } from './e2e-stream';
@@ -199,38 +200,29 @@ function memory(): void {
 }
 
 /**
- * capture() chunks into a file, as `csharg capture -w` writes them (one fs write per chunk, i.e.
- * per WebSocket message), or coalesced: corked on the first chunk of an event-loop turn and
- * uncorked on the next turn, so that all chunks of a turn go out in one writev.
+ * capture() chunks into a file through writeChunks, as `csharg capture -w` writes them: paused while
+ * the file stream's buffer is full. `highWaterMark` undefined: Node's default for a file stream
+ * (16 KiB), as the command opens its file; else that many bytes (the tuning candidate).
  */
-function writeFile(coalesce: boolean): void {
-  const out = createWriteStream(values.out!);
+function writeFile(highWaterMark: number | undefined): void {
+  const out = createWriteStream(values.out!, highWaterMark === undefined ? {} : { highWaterMark });
   const counter = new StreamCounter();
-  const tail = new Tail();
-  current = () => counter.counts();
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    out.uncork();
-  };
-  capture(newSharkTankOnHost(url), target, options).subscribe({
-    next: (c) => {
-      start();
-      counter.feed(c);
-      tail.push(c);
-      if (coalesce && !corked) {
-        corked = true;
-        out.cork();
-        setImmediate(uncork);
-      }
-      out.write(c);
-    },
-    error: (e: unknown) => out.end(() => done({ error: String(e) })),
-    complete: () => out.end(() => done(counter.isb ? { isb: counter.isb } : {})),
-  });
+  let pauses = 0;
+  out.on('drain', () => pauses++);
+  current = () => ({ ...counter.counts(), drains: pauses });
+  capture(newSharkTankOnHost(url), target, options)
+    .pipe(writeChunks(out))
+    .subscribe({
+      next: (c) => {
+        start();
+        counter.feed(c);
+      },
+      error: (e: unknown) => out.end(() => done({ error: String(e) })),
+      complete: () => out.end(() => done(counter.isb ? { isb: counter.isb } : {})),
+    });
 }
 
-const clients: Record<string, () => void | Promise<void>> = { bare, chunks, packets: packetsClient, pipeline, memory, write: () => writeFile(false), 'write-coalesced': () => writeFile(true) };
+const clients: Record<string, () => void | Promise<void>> = { bare, chunks, packets: packetsClient, pipeline, memory, write: () => writeFile(undefined), 'write-1m': () => writeFile(2 ** 20) };
 const client = clients[kind];
 if (!client) {
   process.stderr.write(`usage: e2e-client.ts ${Object.keys(clients).join('|')} --url URL --target JSON [--filter F] [--out FILE]\n`);

@@ -1,5 +1,5 @@
-// The Node-RED client of the e2e benchmark, in a process of its own: a Node-RED runtime (the test
-// helper's) with edgeshark-host (the real Packetflix) -> edgeshark-capture (batches) -> packet-stats,
+// The Node-RED client of the e2e benchmark, in a process of its own: the Node-RED runtime (loaded by
+// node-red-node-test-helper, its sinon spies removed once the flow runs) with edgeshark-host (the real Packetflix) -> edgeshark-capture (batches) -> packet-stats,
 // counting the packets that reach packet-stats by IPv4 protocol.
 //   node --import tsx bench/e2e-nodered-client.ts nodered --url URL --target JSON --filter F
 // Prints {"event":"started"}, {"event":"progress",...} every 500 ms, and {"event":"done",...} once
@@ -38,9 +38,9 @@ async function main(): Promise<void> {
     { id: 'stats', z: 'f1', type: 'packet-stats', windowMs: 1000, topK: 5, wires: [['out']] },
     { id: 'out', z: 'f1', type: 'helper' },
   ]);
-  // The test helper's sinon spies keep every logged call; a real Node-RED keeps none of that.
-  const spies = (helper as unknown as { _sandbox: { resetHistory(): void } })._sandbox;
-  setInterval(() => spies.resetHistory(), 250).unref();
+  // The test helper wraps every node's methods in sinon spies (a proxy call and a recorded call
+  // each, per message); a real Node-RED has none of that: restore the nodes' own methods.
+  (helper as unknown as { _sandbox: { restore(): void } })._sandbox.restore();
   mustGetNode('out').on('input', () => counts.windows++);
   mustGetNode('stats').on('input', (msg: NodeMessage) => {
     for (const p of msg.payload as { data: Buffer }[]) {
