@@ -28,6 +28,10 @@ export interface IntakePacket {
   readonly fromChunk: boolean;
 }
 
+function interfaceKey(linkType: number, name: string | null, tsresol: number, offsetSeconds: bigint): string {
+  return `${linkType}\0${name ?? ''}\0${tsresol}\0${offsetSeconds}`;
+}
+
 /** One interface per link type, name and time unit, for the packets of one node. */
 class InterfaceTable {
   readonly #interfaces = new Map<string, InterfaceInfo>();
@@ -36,7 +40,7 @@ class InterfaceTable {
 
   /** the node's interface for packets given as fields (nanosecond timestamps) */
   forFields(linkType: number, name: string | null): InterfaceInfo {
-    const key = `${linkType}\0${name ?? ''}\0${NS_RESOLUTION}\0`;
+    const key = interfaceKey(linkType, name, NS_RESOLUTION, 0n);
     let iface = this.#interfaces.get(key);
     if (iface === undefined) {
       iface = fieldInterface(linkType, name);
@@ -49,7 +53,7 @@ class InterfaceTable {
   canonical(iface: InterfaceInfo): InterfaceInfo {
     const seen = this.#known.get(iface);
     if (seen !== undefined) return seen;
-    const key = `${iface.linkType}\0${iface.name ?? ''}\0${iface.scale.tsresol}\0${iface.scale.offsetSeconds}`;
+    const key = interfaceKey(iface.linkType, iface.name ?? null, iface.scale.tsresol, iface.scale.offsetSeconds);
     let known = this.#interfaces.get(key);
     if (known === undefined) {
       this.#add(key, iface);

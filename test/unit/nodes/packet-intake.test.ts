@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DecodedPacket } from '../../../src/core/decode';
-import { PcapngReader } from '../../../src/core/pcapng';
+import { OptionCode, PcapngPacketReader, PcapngReader, encodeBlock, option } from '../../../src/core/pcapng';
 import type { Packet } from '../../../src/core/pcapng';
 import { HeldPacketBlock } from '../../../src/nodes/lib/held-packet';
 import { PacketIntake, decodedFields, decodedPayload } from '../../../src/nodes/lib/packet-intake';
@@ -101,9 +101,28 @@ describe('PacketIntake', () => {
     const c = intake.packets(JSON.parse(JSON.stringify(capturePayloads())));
     assert.equal(a[0]!.packet.iface, a[1]!.packet.iface);
     assert.equal(b[0]!.packet.iface, a[0]!.packet.iface, 'a clone\'s interface is the node\'s one');
-    // from fields, the interface counts in ns: a node may hold it apart from a capture's µs one
-    assert.equal(c[0]!.packet.interfaceName, 'eth0');
-    assert.equal(c[0]!.packet.iface, c[1]!.packet.iface);
+    // from fields (ns, as the capture's IDB here): the same interface again
+    assert.equal(a[0]!.packet.iface.scale.tsresol, 9);
+    assert.equal(c[0]!.packet.iface, a[0]!.packet.iface);
+  });
+});
+
+describe('one interface per name, link type and time unit', () => {
+  it('a capture counting in µs keeps its own interface beside the ns one of the same name', () => {
+    const data = Buffer.alloc(60);
+    data.writeUInt16BE(0x0800, 12);
+    const us = Buffer.concat([
+      encodeBlock({ kind: 'shb', littleEndian: true, endOfOptions: true }),
+      encodeBlock({ kind: 'idb', littleEndian: true, linkType: 1, snapLen: 0, options: [option.string(OptionCode.IF_NAME, 'eth0')], endOfOptions: true }),
+      encodeBlock({ kind: 'epb', littleEndian: true, interfaceId: 0, timestampHigh: 0, timestampLow: 1_500_000, originalLength: 60, data }),
+    ]);
+    const intake = new PacketIntake();
+    const [fromFields] = intake.packets({ interface: 'eth0', linkType: 1, timestampNs: '1700000000000000001', data, originalLength: 60 });
+    const [fromUs] = intake.packets(new PcapngPacketReader().push(us).map(packetPayload));
+    assert.equal(fromUs!.packet.iface.scale.tsresol, 6);
+    assert.notEqual(fromUs!.packet.iface, fromFields!.packet.iface);
+    assert.equal(fromUs!.packet.timestampMs, 1500);
+    assert.equal(fromFields!.packet.timestampNs, 1_700_000_000_000_000_001n);
   });
 });
 
