@@ -34,10 +34,11 @@ interface Import {
   file?: string;
 }
 
-/** A relative specifier resolved as TypeScript resolves it here: FILE.ts, or DIR/index.ts. */
+/** A relative specifier resolved as TypeScript resolves it here: FILE.ts (also written FILE.js), or DIR/index.ts. */
 function resolveRelative(from: string, specifier: string): string {
   const base = path.resolve(path.dirname(from), specifier);
-  for (const candidate of [`${base}.ts`, path.join(base, 'index.ts'), base]) {
+  const written = /\.[cm]?js$/.test(base) ? [base.replace(/js$/, 'ts')] : [];
+  for (const candidate of [...written, `${base}.ts`, path.join(base, 'index.ts'), base]) {
     if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
   }
   assert.fail(`${path.relative(ROOT, from)} imports ${specifier}, which names no file`);
