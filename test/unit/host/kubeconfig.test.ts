@@ -16,6 +16,7 @@ import {
 } from '../../../src/core/host/kubeconfig';
 import { describeTankSettings, newSharkTankFromSettings } from '../../../src/core/tank-settings';
 import { settingsFor } from '../../../src/cli/tank';
+import { hostSourceOf, tankFor, tankSettingsOf } from '../../../src/nodes/lib/host-settings';
 import type { HostSharkTank } from '../../../src/core/host/host-shark-tank';
 
 let dir: string;
@@ -439,5 +440,34 @@ describe('csharg flags to settings', () => {
         else process.env[k] = v;
       }
     }
+  });
+});
+
+describe('Node-RED host settings to the shared factory', () => {
+  it('kubeconfig: text, context, Service and timeout; a token saved for a URL earlier is not used; url: token, TLS, and rejectUnauthorized false as insecure', () => {
+    const text = kubeconfig();
+    assert.deepEqual(tankSettingsOf({ source: 'kubeconfig', url: 'http://old:5001', bearerToken: 'stale', timeoutMs: 5000, kubeconfig: text, context: 'ctx1', service: 'e/p:1' }), {
+      source: 'kubeconfig',
+      timeoutMs: 5000,
+      kubeconfigText: text,
+      context: 'ctx1',
+      service: 'e/p:1',
+    });
+    // Empty kubeconfig credential: Node-RED's own ($KUBECONFIG, then ~/.kube/config).
+    assert.deepEqual(tankSettingsOf({ source: 'kubeconfig', url: '', timeoutMs: 1000, kubeconfig: '  \n' }), { source: 'kubeconfig', timeoutMs: 1000 });
+    assert.deepEqual(tankSettingsOf({ source: 'url', url: 'https://h', bearerToken: 'tok', timeoutMs: 0, tls: { ca: 'CA', rejectUnauthorized: false } }), {
+      source: 'url',
+      url: 'https://h',
+      timeoutMs: 0,
+      bearerToken: 'tok',
+      insecure: true,
+      tls: { ca: 'CA', cert: undefined, key: undefined },
+    });
+    assert.deepEqual(tankSettingsOf({ source: 'local', url: 'ignored', timeoutMs: 0 }), { source: 'local' });
+    assert.equal(hostSourceOf('kubeconfig'), 'kubeconfig');
+    assert.equal(hostSourceOf(undefined), 'local');
+    // The node's tank through it: the kubeconfig's proxy URL.
+    const tank = tankFor({ source: 'kubeconfig', url: '', timeoutMs: 1000, kubeconfig: text }) as HostSharkTank;
+    assert.equal(tank.service.httpBase, 'https://api.example:6443/api/v1/namespaces/edgeshark/services/http:packetflix:5001/proxy');
   });
 });
