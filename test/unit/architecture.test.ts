@@ -192,3 +192,13 @@ test("every folder under src/core/ has an index.ts whose header says what the pa
   }
   assert.deepEqual(missing, []);
 });
+
+test("no file in src reaches into ws's private fields (_socket, _req, _sender, _receiver): the capture socket takes the raw socket from ws's documented 'upgrade' event", () => {
+  const wrong: string[] = [];
+  for (const file of sourceFiles(SRC)) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/\b_(socket|req|sender|receiver)\b/g)) wrong.push(`${where(file)}: ${m[0]}`);
+  }
+  assert.deepEqual(wrong, []);
+  assert.match(readFileSync(path.join(CORE, 'host/capture-socket.ts'), 'utf8'), /on\('upgrade'/);
+});
