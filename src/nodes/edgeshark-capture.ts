@@ -3,7 +3,7 @@
 // or a byte count, with its output as pcapng chunks, blocks, packets or batches of packets.
 import type { SharkTank } from '../core/shark-tank';
 import type { Target } from '../core/target';
-import { CaptureRun } from './lib/capture-run';
+import { CaptureNodeRun } from './lib/capture-run';
 import { captureSettings } from './lib/capture-settings';
 import type { CaptureSettings } from './lib/capture-settings';
 import { isEdgesharkHostNode } from './lib/host-node';
@@ -32,11 +32,11 @@ export = function register(RED: NodeAPI): void {
       return;
     }
 
-    let run: CaptureRun | undefined;
+    let run: CaptureNodeRun | undefined;
     let rateTimer: NodeJS.Timeout | undefined;
     let closing = false;
 
-    const showRate = (current: CaptureRun): void => {
+    const showRate = (current: CaptureNodeRun): void => {
       let last = 0;
       rateTimer = setInterval(() => {
         const rate = current.totals.packets - last;
@@ -47,7 +47,7 @@ export = function register(RED: NodeAPI): void {
 
     /** Starts a capture; `origin` is the message that asked for it (its done() comes at the end). */
     const start = (tank: SharkTank, target: Target, extra: object, send: SendFunction, done: DoneFunction | undefined): void => {
-      const current = new CaptureRun({
+      const current = new CaptureNodeRun({
         tank,
         target,
         options: { ...settings.options, ...extra },

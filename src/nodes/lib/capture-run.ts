@@ -4,6 +4,7 @@
 // user's pipe), and its output as messages in the chosen form. Stops are graceful: what is in
 // flight still arrives (beyond a packet or byte limit it is cut off, at a block boundary), then
 // the run ends. A stop message or a redeploy is the capture's own `stop` notifier.
+// (Named CaptureNodeRun to tell it from core's CaptureRun, the capture session it runs on.)
 import { Subject, identity, tap } from 'rxjs';
 import type { MonoTypeOperatorFunction, Subscription } from 'rxjs';
 import { packetOf } from '../../core/pcapng';
@@ -37,7 +38,7 @@ export function stopOperators(stop: StopConditions): StopOperators {
   };
 }
 
-export interface CaptureRunOptions {
+export interface CaptureNodeRunOptions {
   readonly tank: SharkTank;
   readonly target: Target;
   readonly options: CaptureOptions;
@@ -55,7 +56,7 @@ export interface CaptureTotals {
   packets: number;
 }
 
-export class CaptureRun {
+export class CaptureNodeRun {
   readonly totals: CaptureTotals = { packets: 0 };
   /** resolves when the capture has ended: undefined, or the error that ended it */
   readonly ended: Promise<Error | undefined>;
@@ -64,7 +65,7 @@ export class CaptureRun {
   readonly #subscription: Subscription;
   #stopping = false;
 
-  constructor(private readonly o: CaptureRunOptions) {
+  constructor(private readonly o: CaptureNodeRunOptions) {
     this.label = targetLabel(o.target);
     const batcher = o.output === 'batches'
       ? new Batcher<PacketPayload>({ maxItems: o.batchPackets, maxMs: o.batchMs }, (payload) => this.#send(payload))
