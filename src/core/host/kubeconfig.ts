@@ -14,6 +14,7 @@
 //   thing both given, a CA together with insecure-skip-tls-verify, two authentication methods, a
 //   client certificate without key are errors, as kubectl reports them. Exec and auth-provider
 //   plugins, basic auth, impersonation and tls-server-name are refused with a clear message.
+//   Unlike kubectl, a tokenFile is read once, when the tank is made (kubectl re-reads it).
 //
 // From that: the service-proxy URL of the Packetflix Service (default edgeshark/packetflix:5001,
 // https://SERVER/api/v1/namespaces/edgeshark/services/http:packetflix:5001/proxy), the bearer token
@@ -390,13 +391,15 @@ export function loadKubeconfig(options: KubeconfigOptions = {}): KubeconfigAcces
   if ((keyData || keyFile) && !(certData || certFile)) throw new KubeconfigError(`client-cert-data or client-cert must be specified for ${userName} to use the clientCert authentication method.`);
   const cert = certData ?? (certFile ? readPem(certFile, 'client-cert', userWhere) : undefined);
   const key = keyData ?? (keyFile ? readPem(keyFile, 'client-key', userWhere) : undefined);
-  // kubectl: token wins over tokenFile; the file's content is trimmed.
+  // As client-go: a readable tokenFile is what each request sends (re-read, trimmed), even when
+  // token is set too; token is the fallback when the file cannot be read; no token and an
+  // unreadable file is an error.
   let bearerToken = token;
-  if (bearerToken === undefined && tokenFile !== undefined) {
+  if (tokenFile !== undefined) {
     try {
       bearerToken = fs.readFileSync(tokenFile, 'utf8').trim();
     } catch (err) {
-      throw new KubeconfigError(`unable to read tokenFile ${tokenFile} for ${userWhere}: ${errorMessage(err)}`, { cause: err });
+      if (token === undefined) throw new KubeconfigError(`unable to read tokenFile ${tokenFile} for ${userWhere}: ${errorMessage(err)}`, { cause: err });
     }
   }
 

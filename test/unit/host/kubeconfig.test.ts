@@ -233,7 +233,7 @@ describe('kubeconfig: the context, cluster and user', () => {
     assert.equal(access.bearerToken, undefined);
   });
 
-  it('files: certificate-authority, client-certificate, client-key (absolute and relative), tokenFile trimmed; token wins over tokenFile', () => {
+  it('files: certificate-authority, client-certificate, client-key (absolute and relative), tokenFile trimmed; a readable tokenFile wins over token (client-go), token when it cannot be read', () => {
     const abs = file('files/abs-ca.pem', 'ABS-CA');
     file('files/sub/cert.pem', 'FILE-CERT');
     file('files/sub/key.pem', 'FILE-KEY');
@@ -248,7 +248,9 @@ describe('kubeconfig: the context, cluster and user', () => {
     assert.equal(access.tls.key?.toString(), 'FILE-KEY');
     assert.equal(access.bearerToken, 'from-file');
     const both = kubeconfig({ user: '    token: inline\n    tokenFile: tok' });
-    assert.equal(loadKubeconfig({ kubeconfig: file('files/both', both) }).bearerToken, 'inline');
+    assert.equal(loadKubeconfig({ kubeconfig: file('files/both', both) }).bearerToken, 'from-file');
+    const unreadable = kubeconfig({ user: '    token: inline\n    tokenFile: no-such-file' });
+    assert.equal(loadKubeconfig({ kubeconfig: file('files/fallback', unreadable) }).bearerToken, 'inline');
   });
 
   it('insecure-skip-tls-verify: true, and YAML 1.1 booleans as kubectl\'s go-yaml reads them (yes, on)', () => {
