@@ -84,6 +84,8 @@ export { targets, capture } from './rx/shark-tank';
 export type { RxCaptureOptions } from './rx/shark-tank';
 export { CaptureObservable } from './rx/capture-observable';
 export { stopAfter, stopWhen } from './rx/stop-after';
+export type { StopConditionOptions } from './rx/stop-after';
+export { writeChunks, OutputFailedError } from './rx/write';
 
 // pcapng: streaming reader, packets, writer, and their operators
 export * from './core/pcapng';
