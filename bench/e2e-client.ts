@@ -9,13 +9,16 @@
 //       memory    capturePackets -> toPcapng -> FILE; RSS sampled every 100 ms
 //       write     capture() -> writeChunks(file stream, Node's default 16 KiB buffer), as csharg capture -w
 //       write-1m  the same with a 1 MiB file stream buffer (the tuning candidate)
+//       packets-feed  capture() -> PcapngPacketReader.feed straight into the subscriber (the candidate for packets())
 // Prints JSON lines: {"event":"started"} at the stream's first bytes, {"event":"progress",...} every
 // 500 ms, {"event":"done",...} when the server ends the capture (the benchmark stops the server's
 // dumpcap by its PID, so dumpcap writes its ISB and Packetflix closes the WebSocket).
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { tap } from 'rxjs';
+import { Observable, tap } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import WebSocket from 'ws';
+import { PcapngPacketReader } from '../src/core/pcapng';
 import type { Packet } from '../src/core/pcapng';
 import { newSharkTankOnHost } from '../src/core/host/host-shark-tank';
 import { captureServiceQueryParams } from '../src/core/host/capture-request';
@@ -135,6 +138,34 @@ function packetsClient(): void {
   withTail(counts, tail).pipe(packets()).subscribe({ next: (p) => classify(counts, p), ...endOf(tail) });
 }
 
+/**
+ * The tuning candidate for packets(): the same PcapngPacketReader, its packets handed straight to
+ * the subscriber from feed() instead of an array per chunk that mergeMap subscribes to (an inner
+ * subscription, an array and its iteration per WebSocket message).
+ */
+function feedPackets(): OperatorFunction<Buffer, Packet> {
+  return (source) =>
+    new Observable<Packet>((subscriber) => {
+      const reader = new PcapngPacketReader();
+      const sink = (p: Packet) => subscriber.next(p);
+      return source.subscribe({
+        next: (chunk) => reader.feed(chunk, sink),
+        error: (e: unknown) => subscriber.error(e),
+        complete: () => {
+          reader.end();
+          subscriber.complete();
+        },
+      });
+    });
+}
+
+function packetsFeed(): void {
+  const counts: Counts = { bytes: 0, packets: 0, udp: 0, tcp: 0, other: 0 };
+  const tail = new Tail();
+  current = () => ({ ...counts });
+  withTail(counts, tail).pipe(feedPackets()).subscribe({ next: (p) => classify(counts, p), ...endOf(tail) });
+}
+
 function pipeline(): void {
   const counts: Counts = { bytes: 0, packets: 0, udp: 0, tcp: 0, other: 0 };
   const tail = new Tail();
@@ -222,7 +253,7 @@ function writeFile(highWaterMark: number | undefined): void {
     });
 }
 
-const clients: Record<string, () => void | Promise<void>> = { bare, chunks, packets: packetsClient, pipeline, memory, write: () => writeFile(undefined), 'write-1m': () => writeFile(2 ** 20) };
+const clients: Record<string, () => void | Promise<void>> = { bare, chunks, packets: packetsClient, pipeline, memory, write: () => writeFile(undefined), 'write-1m': () => writeFile(2 ** 20), 'packets-feed': packetsFeed };
 const client = clients[kind];
 if (!client) {
   process.stderr.write(`usage: e2e-client.ts ${Object.keys(clients).join('|')} --url URL --target JSON [--filter F] [--out FILE]\n`);
