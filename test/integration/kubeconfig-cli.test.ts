@@ -78,12 +78,16 @@ test('csharg --kubeconfig capture -i eth0 -f FILTER --count 5: Packetflix\'s dum
   }
 });
 
-test('KUBECONFIG: --context alone reads it; without any kubeconfig flag csharg keeps its --host default (here CSHARG_HOST = svc2), KUBECONFIG or not', { timeout: 180_000 }, async (t) => {
+test('KUBECONFIG: --context alone and --kubeconfig= read it; without any kubeconfig flag csharg keeps its --host default (here CSHARG_HOST = svc2), KUBECONFIG or not', { timeout: 180_000 }, async (t) => {
   const s = await requireKube(t);
   if (!s) return;
   const viaEnv = await ours(['--context', contextOf(s.kube), 'list'], { KUBECONFIG: s.kube.kubeconfig });
   assert.equal(viaEnv.code, 0, viaEnv.stderr);
   assert.deepEqual(keeperLines(s.bed, viaEnv.stdout), expectedLines(s.bed, new URL(s.kube.url).hostname));
+  // --kubeconfig= (empty): kubectl's default loading, here KUBECONFIG's client-certificate kubeconfig.
+  const empty = await ours(['--kubeconfig=', 'list'], { KUBECONFIG: s.kube.kubeconfigClientCert });
+  assert.equal(empty.code, 0, empty.stderr);
+  assert.deepEqual(keeperLines(s.bed, empty.stdout), expectedLines(s.bed, new URL(s.kube.url).hostname));
   const svc2 = serviceUrl(s.bed, 'svc2');
   const plain = await ours(['list'], { KUBECONFIG: s.kube.kubeconfig, CSHARG_HOST: svc2 });
   assert.equal(plain.code, 0, plain.stderr);
