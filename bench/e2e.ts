@@ -559,6 +559,8 @@ export async function run(args: string[]): Promise<void> {
       machine: await machine(),
     };
     if (json) {
+      // the table of the same run on stderr, the one JSON line on stdout
+      process.stderr.write(table(result, tp, lat, memSmall, mem));
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return;
     }
