@@ -321,7 +321,8 @@ class CaptureCommand {
 
   /** The error the command reports for what ended the capture Observable. */
   #failure(error: unknown): Error {
-    if (error instanceof PcapngFormatError) return new Error(`cannot count packets in the capture stream: ${error.message}`, { cause: error });
+    const limited = this.opts.count !== undefined || this.opts.maxBytes !== undefined;
+    if (limited && error instanceof PcapngFormatError) return new Error(`cannot count packets in the capture stream: ${error.message}`, { cause: error });
     // The output failed (ENOSPC, EIO): said as csharg's Writable API says it.
     if (error instanceof OutputFailedError) {
       return new CaptureWriterError({ target: describeTarget(this.target, this.target.nodeName), url: this.tank.description }, error.detail, { cause: error.cause });
