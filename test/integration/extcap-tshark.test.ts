@@ -74,7 +74,8 @@ test('after --install, tshark -D lists an interface per host, this machine and p
   const text = readFileSync(launcher, 'utf8');
   // absolute paths: this node and this csharg
   assert.ok(text.includes(`'${process.execPath}'`), text);
-  assert.ok(text.includes(`'${path.resolve(__dirname, '..', '..', 'src', 'cli', 'main.ts')}'`), text);
+  // the extcap's own entry beside the csharg command's (it loads only the extcap)
+  assert.ok(text.includes(`'${path.resolve(__dirname, '..', '..', 'src', 'cli', 'extcap', 'main.ts')}' "$@"`), text);
 
   const listed = await runTshark(['-D'], h.env);
   assert.equal(listed.code, 0, listed.stderr);

@@ -1,7 +1,7 @@
 // `csharg extcap --capture`: one target's live capture written into the FIFO Wireshark gives, as
 // pcapng made of whole blocks only, until the capture ends, Wireshark stops it (SIGTERM), or
 // Wireshark closes the FIFO. Built on the library's public face: capture() and pcapngBlocks().
-import { closeSync, constants, createWriteStream, openSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { Subject } from 'rxjs';
 import type { Subscription } from 'rxjs';
 import { capture, pcapngBlocks } from '../../index';
@@ -115,21 +115,3 @@ export function captureIntoFifo(tank: SharkTank, target: Target, options: Captur
   });
 }
 
-/**
- * Lets a reader that waits on the FIFO go (it reads an end at once), when the capture failed
- * before it began: dumpcap may already wait in open() for a writer that will never come, and
- * Wireshark would wait with it. Opens without blocking (no reader yet: tries again for a while).
- */
-export async function releaseFifoReader(fifo: string, waitMs = 3000): Promise<void> {
-  const until = Date.now() + waitMs;
-  for (;;) {
-    try {
-      closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
-      return;
-    } catch (err) {
-      // ENXIO: no reader (yet); anything else (ENOENT: gone) ends the attempt
-      if ((err as NodeJS.ErrnoException).code !== 'ENXIO' || Date.now() >= until) return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

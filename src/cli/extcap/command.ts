@@ -4,13 +4,16 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { newLocalSharkTank, newSharkTankOnHost, parsePacketflixLink } from '../../index';
+// Wireshark runs the extcap at every start (--extcap-interfaces, and --extcap-config for each
+// interface): only what a call needs is loaded — the host client, the local source, the capture
+// (with the whole library's public face) — when it is needed.
 import type { CaptureOptions, SharkTank, Target } from '../../index';
+import { parsePacketflixLink } from '../../core/host/packetflix-link';
 import { asError } from '../../core/errors';
 import { resolveTarget } from '../resolve-target';
 import { combineFilters, ExtcapUsageError, parseExtcapArgs, splitInterfaces } from './args';
 import type { ExtcapArgs } from './args';
-import { captureIntoFifo, releaseFifoReader } from './capture';
+import { releaseFifoReader } from './fifo-release';
 import {
   configText,
   dltsText,
@@ -75,7 +78,8 @@ function tokenOf(args: ExtcapArgs, env: NodeJS.ProcessEnv): string | undefined {
   return token !== undefined && token !== '' ? token : undefined;
 }
 
-function hostTank(url: string, args: ExtcapArgs, env: NodeJS.ProcessEnv, timeout?: number): SharkTank {
+async function hostTank(url: string, args: ExtcapArgs, env: NodeJS.ProcessEnv, timeout?: number): Promise<SharkTank> {
+  const { newSharkTankOnHost } = await import('../../core/host/host-shark-tank.js');
   const token = tokenOf(args, env);
   return newSharkTankOnHost(url, {
     ...(token !== undefined ? { bearerToken: token } : {}),
@@ -85,8 +89,11 @@ function hostTank(url: string, args: ExtcapArgs, env: NodeJS.ProcessEnv, timeout
 }
 
 /** The tank of a host or local interface (undefined for the link interface). */
-function tankOf(kind: InterfaceKind, args: ExtcapArgs, env: NodeJS.ProcessEnv, timeout?: number): SharkTank | undefined {
-  if (kind.kind === 'local') return newLocalSharkTank();
+async function tankOf(kind: InterfaceKind, args: ExtcapArgs, env: NodeJS.ProcessEnv, timeout?: number): Promise<SharkTank | undefined> {
+  if (kind.kind === 'local') {
+    const { newLocalSharkTank } = await import('../../core/local/local-shark-tank.js');
+    return newLocalSharkTank();
+  }
   if (kind.kind === 'host') return hostTank(args.hosts.at(-1) ?? kind.host.url, args, env, timeout);
   return undefined;
 }
@@ -104,13 +111,13 @@ async function config(args: ExtcapArgs, io: ExtcapIo): Promise<number> {
   const reload = args.reloadOption;
   if (reload !== undefined) {
     if (reload !== 'target' || kind.kind === 'link') throw new ExtcapUsageError(`nothing to reload for option "${reload}"`);
-    const tank = tankOf(kind, args, io.env, RELOAD_DISCOVERY_MS)!;
+    const tank = (await tankOf(kind, args, io.env, RELOAD_DISCOVERY_MS))!;
     const targets = await withTimeout(tank.targets(), RELOAD_DISCOVERY_MS, `discovery on ${tank.description}`);
     io.stdout.write(targetValuesText(targets, args.target));
     return 0;
   }
   let targets: Target[] | undefined;
-  const tank = tankOf(kind, args, io.env, CONFIG_DISCOVERY_MS);
+  const tank = await tankOf(kind, args, io.env, CONFIG_DISCOVERY_MS);
   if (tank) {
     try {
       targets = await withTimeout(tank.targets(), CONFIG_DISCOVERY_MS, `discovery on ${tank.description}`);
@@ -133,11 +140,11 @@ async function captureMode(args: ExtcapArgs, io: ExtcapIo): Promise<number> {
       throw new Error(`no packetflix: link given: set the interface's option (${preferenceName(LINK_INTERFACE, 'url')}), or open a link from Gostwire's web UI`);
     }
     const link = parsePacketflixLink(args.url);
-    tank = hostTank(link.serviceUrl, args, io.env);
+    tank = await hostTank(link.serviceUrl, args, io.env);
     target = link.target;
     linked = link.options;
   } else {
-    tank = tankOf(kind, args, io.env)!;
+    tank = (await tankOf(kind, args, io.env))!;
     if (args.target === undefined || args.target.trim() === '') {
       throw new Error(`no target chosen for ${args.iface}: pick one in the interface's options (${preferenceName(args.iface!, 'target')})`);
     }
@@ -158,6 +165,7 @@ async function captureMode(args: ExtcapArgs, io: ExtcapIo): Promise<number> {
   };
   const debug = debugNotes(args, io);
   debug?.(`capturing ${target.name} on ${tank.description} into ${args.fifo}`);
+  const { captureIntoFifo } = await import('./capture.js');
   const result = await captureIntoFifo(tank, target, options, { fifo: args.fifo!, ...(debug ? { debug } : {}) });
   debug?.(`${result.reason}: ${result.blocks} blocks, ${result.bytes} bytes`);
   return 0;
@@ -206,8 +214,11 @@ export async function runExtcap(argv: readonly string[], io: ExtcapIo): Promise<
         try {
           return await captureMode(args, io);
         } catch (err) {
+          // The message first: Wireshark collects it when the FIFO's end makes it stop.
+          report(err, io);
+          await flushed(io.stderr);
           await releaseFifoReader(args.fifo!);
-          throw err;
+          return exitCodeOf(err);
         }
       case 'install': {
         const r = install({ ...(args.dir !== undefined ? { dir: args.dir } : {}), hosts: args.hosts, env: io.env });
@@ -226,9 +237,18 @@ export async function runExtcap(argv: readonly string[], io: ExtcapIo): Promise<
         return await openLink(args, io);
     }
   } catch (err) {
-    io.stderr.write(`csharg: ${asError(err).message.replace(/\s*\n\s*/g, ' ')}\n`);
+    report(err, io);
     return exitCodeOf(err);
   }
+}
+
+/** One line on stderr, as Wireshark shows it: `Error by extcap pipe: csharg: MESSAGE`. */
+function report(err: unknown, io: ExtcapIo): void {
+  io.stderr.write(`csharg: ${asError(err).message.replace(/\s*\n\s*/g, ' ')}\n`);
+}
+
+function flushed(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
 }
 
 function exitCodeOf(err: unknown): number {

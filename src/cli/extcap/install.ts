@@ -2,7 +2,7 @@
 // csharg (absolute paths: the node binary, its loader flags, the script) as `csharg extcap`, the
 // hosts file it names, and a .desktop file that makes packetflix: links open in Wireshark.
 // `--uninstall` removes what --install wrote (the launcher only when it is ours).
-import { chmodSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { hostInterfaceName, settingsFile, xdgConfigHome } from './interfaces';
@@ -31,11 +31,23 @@ export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-/** How this csharg runs: node, the loader flags it runs with (tsx from source), the script. */
+/** How this csharg's extcap runs: node, the loader flags it runs with (tsx from source), the script and its first words. */
 export interface SelfCommand {
   node: string;
   nodeArgs: string[];
   script: string;
+  /** before Wireshark's arguments: `extcap` after the csharg command; none for the extcap's own entry */
+  scriptArgs: string[];
+}
+
+/**
+ * The extcap's own entry beside the csharg command's script (cli/extcap/main.js beside
+ * cli/main.js): it loads only the extcap, which Wireshark runs at each start for every
+ * interface; else the csharg command with `extcap`.
+ */
+export function extcapEntry(script: string): { script: string; scriptArgs: string[] } {
+  const lean = path.join(path.dirname(script), 'extcap', `main${path.extname(script)}`);
+  return existsSync(lean) ? { script: lean, scriptArgs: [] } : { script, scriptArgs: ['extcap'] };
 }
 
 /** This process's command: only the loader flags of process.execArgv carry over (not --test, --inspect …). */
@@ -49,18 +61,18 @@ export function selfCommand(): SelfCommand {
   }
   const script = process.argv[1];
   if (script === undefined) throw new Error('cannot tell which csharg runs (no script path)');
-  return { node: process.execPath, nodeArgs, script: realpathSync(script) };
+  return { node: process.execPath, nodeArgs, ...extcapEntry(realpathSync(script)) };
 }
 
 export function launcherText(self: SelfCommand, settings: string): string {
-  const words = [self.node, ...self.nodeArgs, self.script].map(shellQuote).join(' ');
+  const words = [self.node, ...self.nodeArgs, self.script, ...self.scriptArgs].map(shellQuote).join(' ');
   return [
     '#!/bin/sh',
     `${MARK}: written by \`csharg extcap --install\`; \`csharg extcap --uninstall\` removes it.`,
     '# Wireshark runs it to list csharg\'s interfaces and to capture from them.',
     `CSHARG_EXTCAP_CONFIG=${shellQuote(settings)}`,
     'export CSHARG_EXTCAP_CONFIG',
-    `exec ${words} extcap "$@"`,
+    `exec ${words} "$@"`,
     '',
   ].join('\n');
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
-import { desktopFile, desktopText, install, LAUNCHER_NAME, launcherText, personalExtcapDir, shellQuote, uninstall } from '../../../src/cli/extcap/install';
+import { desktopFile, desktopText, extcapEntry, install, LAUNCHER_NAME, launcherText, personalExtcapDir, shellQuote, uninstall } from '../../../src/cli/extcap/install';
 import { loadSettings } from '../../../src/cli/extcap/interfaces';
 
 const execFileAsync = promisify(execFile);
@@ -34,7 +34,7 @@ test('the launcher runs the given node, loader flags and script as `extcap`, quo
   const script = path.join(dir, "it's here", 'main.js');
   const settings = path.join(dir, 'cfg dir', 'extcap.json');
   const launcher = path.join(dir, 'launcher');
-  writeFileSync(launcher, launcherText({ node: '/bin/echo', nodeArgs: ['--import', 'file:///x/$HOME/loader.mjs'], script }, settings), { mode: 0o755 });
+  writeFileSync(launcher, launcherText({ node: '/bin/echo', nodeArgs: ['--import', 'file:///x/$HOME/loader.mjs'], script, scriptArgs: ['extcap'] }, settings), { mode: 0o755 });
   const { stdout } = await execFileAsync(launcher, ['--extcap-interfaces', '--extcap-version=4.0', 'a b']);
   assert.equal(stdout, `--import file:///x/$HOME/loader.mjs ${script} extcap --extcap-interfaces --extcap-version=4.0 a b\n`);
   const env = await execFileAsync('sh', ['-c', `sed 's/^exec .*/echo "$CSHARG_EXTCAP_CONFIG"/' '${launcher}' | sh`]);
@@ -44,11 +44,11 @@ test('the launcher runs the given node, loader flags and script as `extcap`, quo
 
 test('--install writes the launcher (0755), the hosts file and the .desktop handler; --uninstall removes them', (t) => {
   const { dir, env } = tempHome(t);
-  const self = { node: process.execPath, nodeArgs: [], script: '/opt/csharg/dist/cli/main.js' };
+  const self = { node: process.execPath, nodeArgs: [], script: '/opt/csharg/dist/cli/main.js', scriptArgs: ['extcap'] };
   const r = install({ hosts: ['http://198.18.255.2:5001', 'https://edge.example/edgeshark'], env, self });
   assert.equal(r.launcher, path.join(dir, '.config', 'wireshark', 'extcap', LAUNCHER_NAME));
   assert.equal(statSync(r.launcher).mode & 0o777, 0o755);
-  assert.ok(readFileSync(r.launcher, 'utf8').includes(`exec '${process.execPath}' '/opt/csharg/dist/cli/main.js' extcap "$@"`));
+  assert.ok(readFileSync(r.launcher, 'utf8').includes(`exec '${process.execPath}' '/opt/csharg/dist/cli/main.js' 'extcap' "$@"`));
   assert.deepEqual(loadSettings({ ...env, CSHARG_EXTCAP_CONFIG: r.settings }).hosts.map((h) => h.name), ['edgeshark-198.18.255.2-5001', 'edgeshark-edge.example-edgeshark']);
   assert.equal(statSync(r.settings).mode & 0o777, 0o600, 'the hosts file is the user\'s alone');
   const desktop = readFileSync(r.desktop, 'utf8');
@@ -70,7 +70,7 @@ test('--install writes the launcher (0755), the hosts file and the .desktop hand
 test('--install --dir DIR writes there; --uninstall leaves a launcher it did not write', (t) => {
   const { dir, env } = tempHome(t);
   const own = path.join(dir, 'extcap-dir');
-  const self = { node: process.execPath, nodeArgs: [], script: '/x/main.js' };
+  const self = { node: process.execPath, nodeArgs: [], script: '/x/main.js', scriptArgs: [] };
   const r = install({ dir: own, hosts: [], env, self });
   assert.equal(r.launcher, path.join(own, LAUNCHER_NAME));
   uninstall({ dir: own, env });
@@ -79,6 +79,12 @@ test('--install --dir DIR writes there; --uninstall leaves a launcher it did not
   writeFileSync(path.join(own, LAUNCHER_NAME), '#!/bin/sh\necho someone else\n');
   assert.throws(() => uninstall({ dir: own, env }), /was not written by csharg extcap --install: left alone/);
   assert.equal(existsSync(path.join(own, LAUNCHER_NAME)), true);
+});
+
+test('the launcher runs the extcap\'s own entry beside the csharg command\'s script when it is there, else `csharg extcap`', () => {
+  const cli = path.resolve(__dirname, '..', '..', '..', 'src', 'cli', 'main.ts');
+  assert.deepEqual(extcapEntry(cli), { script: path.join(path.dirname(cli), 'extcap', 'main.ts'), scriptArgs: [] });
+  assert.deepEqual(extcapEntry('/nowhere/cli/main.js'), { script: '/nowhere/cli/main.js', scriptArgs: ['extcap'] });
 });
 
 test('the .desktop Exec line quotes the launcher as the Desktop Entry spec wants', () => {
