@@ -39,7 +39,7 @@ function words(list: readonly string[]): string {
   return `'${list.join(' ').replace(/'/g, `'\\''`)}'`;
 }
 
-const CONNECTION_VALUE_FLAGS = ['--host', '--token', '--request-timeout'];
+const CONNECTION_VALUE_FLAGS = ['--host', '--token', '--request-timeout', '--kubeconfig', '--context', '--edgeshark-service'];
 const CONNECTION_SWITCHES = ['--local', '-k', '--insecure'];
 
 export function completionScript(program: Command, shell: Shell): string {
