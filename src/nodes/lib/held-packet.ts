@@ -6,6 +6,7 @@
 // gives a working copy. Packets that come as JSON (from a file, a function node) are made here
 // too, straight from their fields: no pcapng bytes are written and read back for them.
 import { BlockType, OptionCode, PcapngReader, Packet, encodeBlock, option } from '../../core/pcapng';
+import { allStrings, firstU32, firstU64, firstValue } from '../../core/pcapng/options';
 import { interfaceInfo } from '../../core/pcapng/section';
 import type { EnhancedPacketBlock, InterfaceInfo, PacketCarryingBlock, PcapngOption } from '../../core/pcapng';
 
@@ -16,9 +17,6 @@ const LE = true;
 const NS_RESOLUTION = 9;
 
 export class HeldPacketBlock implements EnhancedPacketBlock {
-  readonly kind = 'epb' as const;
-  readonly type = BlockType.EPB;
-  readonly offset = 0;
   readonly capturedLength: number;
 
   constructor(
@@ -31,21 +29,57 @@ export class HeldPacketBlock implements EnhancedPacketBlock {
     /** the packet's time as the message shows it (exact ns as a decimal string), for checks */
     readonly timestampNsText: string,
     readonly littleEndian: boolean = LE,
+    /** the EPB's options (copies), in the byte order of `littleEndian` */
     readonly options: readonly PcapngOption[] = NO_OPTIONS,
     readonly endOfOptions: boolean = false,
-    readonly comments: readonly string[] = NO_STRINGS,
-    readonly flags: number | undefined = undefined,
-    readonly hash: Buffer | undefined = undefined,
-    readonly dropCount: bigint | undefined = undefined,
-    readonly packetId: bigint | undefined = undefined,
-    readonly queue: number | undefined = undefined,
-    readonly verdicts: readonly Buffer[] = NO_BUFFERS,
   ) {
     this.capturedLength = data.length;
   }
 
+  // What every EPB has, and what its options say: on the prototype, so that a packet held in a
+  // message is a small object (a batch holds many).
+  get kind(): 'epb' {
+    return 'epb';
+  }
+
+  get type(): number {
+    return BlockType.EPB;
+  }
+
+  get offset(): number {
+    return 0;
+  }
+
   get interfaceId(): number {
     return this.iface.interfaceId;
+  }
+
+  get flags(): number | undefined {
+    return this.options.length === 0 ? undefined : firstU32(this.options, OptionCode.EPB_FLAGS, this.littleEndian);
+  }
+
+  get hash(): Buffer | undefined {
+    return this.options.length === 0 ? undefined : firstValue(this.options, OptionCode.EPB_HASH);
+  }
+
+  get dropCount(): bigint | undefined {
+    return this.options.length === 0 ? undefined : firstU64(this.options, OptionCode.EPB_DROPCOUNT, this.littleEndian);
+  }
+
+  get packetId(): bigint | undefined {
+    return this.options.length === 0 ? undefined : firstU64(this.options, OptionCode.EPB_PACKETID, this.littleEndian);
+  }
+
+  get queue(): number | undefined {
+    return this.options.length === 0 ? undefined : firstU32(this.options, OptionCode.EPB_QUEUE, this.littleEndian);
+  }
+
+  get verdicts(): readonly Buffer[] {
+    return this.options.length === 0 ? NO_BUFFERS : this.options.filter((o) => o.code === OptionCode.EPB_VERDICT).map((o) => o.value);
+  }
+
+  get comments(): readonly string[] {
+    return this.options.length === 0 ? NO_STRINGS : allStrings(this.options, OptionCode.COMMENT);
   }
 
   /** the block's bytes, written on demand */
@@ -67,11 +101,7 @@ export function heldPacket(packet: Packet, data: Buffer, timestampNsText: string
   const b: PacketCarryingBlock = packet.block;
   if (b.kind !== 'epb') return undefined;
   const options = b.options.length === 0 ? NO_OPTIONS : b.options.map((o) => ({ code: o.code, value: copy(o.value) }));
-  const held = new HeldPacketBlock(
-    packet.iface, b.timestampHigh, b.timestampLow, b.originalLength, data, timestampNsText,
-    b.littleEndian, options, b.endOfOptions, options.length === 0 ? NO_STRINGS : b.comments, b.flags,
-    b.hash && copy(b.hash), b.dropCount, b.packetId, b.queue, options.length === 0 ? NO_BUFFERS : b.verdicts.map(copy),
-  );
+  const held = new HeldPacketBlock(packet.iface, b.timestampHigh, b.timestampLow, b.originalLength, data, timestampNsText, b.littleEndian, options, b.endOfOptions);
   return new Packet(held, packet.iface);
 }
 
