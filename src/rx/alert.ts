@@ -4,8 +4,8 @@
 import { Observable, asyncScheduler } from 'rxjs';
 import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
 import { alertEngine } from '../core/analysis/alert-rules';
-import { windowStartOf } from '../core/analysis/tumbling-windows';
 import type { Alert, AlertEngine, AlertPacket, AlertRule } from '../core/analysis/alert-types';
+import { EstimatedPacketClock } from './packet-clock';
 
 export interface AlertWhenOptions {
   /** the clock that closes windows while no packet arrives (default asyncScheduler) */
@@ -30,30 +30,24 @@ export function alertWhen<P extends AlertPacket>(rules: AlertRule<P> | readonly 
     const engines: AlertEngine<P>[] = list.map((r) => alertEngine(r));
     const periods = engines.map((e) => e.windowMs).filter((w): w is number => w !== undefined);
     const period = periods.length > 0 ? Math.min(...periods) : undefined;
-    let lastTime: number | undefined;
-    let lastArrival = 0;
+    const clock = new EstimatedPacketClock(scheduler);
     let tick: Subscription | undefined;
 
     const emit = (alerts: Alert<P>[]): void => {
       for (const a of alerts) subscriber.next(a);
     };
-    const estimate = (): number => (lastTime ?? 0) + (scheduler.now() - lastArrival);
     // The ticks fall on the ends of the windows (on the estimated packet clock), where they close.
     const startClock = (): void => {
       if (period === undefined || tick !== undefined) return;
-      const now = estimate();
-      tick = scheduler.schedule(function () {
-        const t = estimate();
+      tick = clock.everyWindowEnd(period, 0, (t) => {
         for (const e of engines) emit(e.advance(t));
-        this.schedule(undefined, period);
-      }, windowStartOf(now, period) + period - now);
+      });
     };
 
     const sub = source.subscribe({
       next: (packet) => {
-        const t = packet.timestampMs ?? estimate();
-        if (lastTime === undefined || t > lastTime) lastTime = t;
-        lastArrival = scheduler.now();
+        const t = packet.timestampMs ?? clock.now();
+        clock.seen(t);
         try {
           for (const e of engines) emit(e.observe(packet, t));
         } catch (err) {

@@ -18,6 +18,7 @@ import type { OperatorFunction, SchedulerAction, SchedulerLike, Subscription } f
 import type { DecodedPacket } from '../core/decode/decoded-packet';
 import { TumblingWindows, assertWindowLength, windowStartOf } from '../core/analysis/tumbling-windows';
 import type { WindowAccumulator, WindowBounds } from '../core/analysis/tumbling-windows';
+import { EstimatedPacketClock } from './packet-clock';
 import { WindowStatsAccumulator } from '../core/analysis/window-stats';
 import type { WindowStats, WindowStatsOptions } from '../core/analysis/window-stats';
 import { TopTalkersAccumulator } from '../core/analysis/top-talkers';
@@ -31,6 +32,14 @@ export interface WindowOptions {
   readonly scheduler?: SchedulerLike;
   /** packet clock: at most this many empty windows are emitted for a gap (default 1000) */
   readonly maxEmptyWindows?: number;
+  /**
+   * packet clock: also close windows while no packet arrives, once the packet clock, estimated on
+   * the scheduler (the newest packet's time plus the time since it arrived, as alertWhen does), has
+   * passed their end by `graceMs` (default 0; for packets still in flight): on a quiet live capture
+   * the windows, empty ones included, keep coming on time. A packet that arrives after its window
+   * was closed counts in the current one. Off by default (replays and tests need no clock).
+   */
+  readonly closeOnSilence?: boolean | { readonly graceMs?: number };
 }
 
 function isScheduler(x: unknown): x is SchedulerLike {
@@ -49,22 +58,36 @@ export function windowed<P extends Packet, R>(name: string, ms: number, options:
   const o = windowOptions(options);
   const scheduler = o.scheduler ?? asyncScheduler;
   if (o.clock === 'scheduler') return (source) => schedulerWindows(source, ms, scheduler, make());
+  const silence = o.closeOnSilence === undefined || o.closeOnSilence === false ? undefined : { graceMs: o.closeOnSilence === true ? 0 : o.closeOnSilence.graceMs ?? 0 };
+  if (silence && (!Number.isFinite(silence.graceMs) || silence.graceMs < 0)) throw new RangeError(`${name}: closeOnSilence.graceMs must be a number >= 0, got ${silence.graceMs}`);
   return (source) => new Observable<R>((subscriber) => {
     const acc = make();
     const windows = new TumblingWindows(ms, { maxEmptyWindows: o.maxEmptyWindows });
     const close = (bounds: WindowBounds): void => subscriber.next(acc.close(bounds));
-    return source.subscribe({
+    const clock = silence && new EstimatedPacketClock(scheduler);
+    let tick: Subscription | undefined;
+    const upstream = source.subscribe({
       next(p) {
-        windows.advance(p.timestampMs ?? windows.start ?? scheduler.now(), close);
+        const t = p.timestampMs ?? windows.start ?? scheduler.now();
+        windows.advance(t, close);
         acc.add(p);
+        if (clock && silence) {
+          clock.seen(t);
+          tick ??= clock.everyWindowEnd(ms, silence.graceMs, (now) => windows.advance(now - silence.graceMs, close));
+        }
       },
       error: (e: unknown) => subscriber.error(e),
       complete() {
+        tick?.unsubscribe();
         const last = windows.last();
         if (last) close(last);
         subscriber.complete();
       },
     });
+    return () => {
+      tick?.unsubscribe();
+      upstream.unsubscribe();
+    };
   });
 }
 

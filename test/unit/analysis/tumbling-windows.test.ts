@@ -85,3 +85,24 @@ test('windowStats on the scheduler clock: the first window is the one the subscr
     expectObservable(result.pipe(map(short))).toBe('5ms x 4ms y 1ms (z|)', { x: '0-5:1', y: '5-10:0', z: '10-12:0~' });
   });
 });
+
+test('windowStats closeOnSilence: on the packet clock, windows close on time while no packet comes', () => {
+  const packets = packetsOf(at([3, 5, 47]));
+  /** the frame each window is emitted at; packets arrive at the frame of their timestamp, the source ends at 50 */
+  const run = (options: Parameters<typeof windowStats>[1]): string[] => {
+    const ts = new TestScheduler((a, e) => assert.deepEqual(a, e));
+    const out: string[] = [];
+    ts.run(() => {
+      const source = merge(NEVER, ...packets.map((p) => timer(p.timestampMs!, ts).pipe(map(() => p)))).pipe(takeUntil(timer(50, ts)));
+      const withScheduler = options === undefined ? undefined : { ...options, scheduler: ts };
+      source.pipe(windowStats(10, withScheduler)).subscribe((w) => out.push(`@${ts.now()} ${w.start}-${w.end}:${w.packets}${w.complete ? '' : '~'}`));
+    });
+    return out;
+  };
+  assert.deepEqual(run({ closeOnSilence: true }), ['@10 0-10:2', '@20 10-20:0', '@30 20-30:0', '@40 30-40:0', '@50 40-50:1~']);
+  // with a grace period each window closes that much later
+  assert.deepEqual(run({ closeOnSilence: { graceMs: 2 } }), ['@12 0-10:2', '@22 10-20:0', '@32 20-30:0', '@42 30-40:0', '@50 40-50:1~']);
+  // without it only packets close windows
+  assert.deepEqual(run({}), ['@47 0-10:2', '@47 10-20:0', '@47 20-30:0', '@47 30-40:0', '@50 40-50:1~']);
+  assert.throws(() => windowStats(10, { closeOnSilence: { graceMs: -1 } }), RangeError);
+});
