@@ -55,6 +55,8 @@ const PROFILE = (kind: string): string[] => (PROFILE_DIR ? ['--cpu-prof', '--cpu
 const MB = 2 ** 20;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** a time limit in a race: does not keep the process alive once the race is decided */
+const limit = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 function argNumber(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(name);
@@ -353,7 +355,7 @@ async function throughput(bed: BedEnv, url: string, o: { udpRate: number; udpSec
       clients.map((c) =>
         Promise.race([
           c.finished,
-          sleep(60_000).then(() => {
+          limit(60_000).then(() => {
             if (c.child.exitCode === null) process.kill(c.pid, 'SIGINT');
             return c.finished;
           }),
@@ -477,7 +479,7 @@ async function memoryRun(bed: BedEnv, url: string, bytes: number, rate: number, 
     const secs = (Date.now() - t0) / 1000;
     const dumpcap = packetflixDumpcaps(pfPid).find((d) => d.args.includes(filter));
     if (dumpcap) process.kill(dumpcap.pid, 'SIGTERM');
-    const end = await Promise.race([c.finished, sleep(60_000).then(() => ({ error: 'no end', exitCode: null }))]);
+    const end = await Promise.race([c.finished, limit(60_000).then(() => ({ error: 'no end', exitCode: null }))]);
     const samples = (doneEvent.rssSamples ?? []) as { rssMB: number }[];
     return {
       bytes,
