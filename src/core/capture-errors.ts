@@ -2,6 +2,7 @@
 // and say what a user can do about it.
 
 import { CshargError } from './errors';
+import type { KubeStatus } from './host/kube-status';
 
 /** Where an error happened: the capture target (described for humans) and the service URL. */
 export interface CaptureContext {
@@ -31,10 +32,14 @@ export class CaptureHandshakeError extends CshargError {
     /** the start of the response body (bounded) */
     readonly bodyStart: string,
     detail: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; kubeStatus?: KubeStatus },
   ) {
     super('CAPTURE_HANDSHAKE', `${where(context)}: ${detail}`, options);
+    this.kubeStatus = options?.kubeStatus;
   }
+
+  /** the Kubernetes API server's Status when it (not Packetflix) refused the handshake */
+  readonly kubeStatus: KubeStatus | undefined;
 }
 
 /**
@@ -82,10 +87,14 @@ export class DiscoveryError extends CshargError {
     readonly status: number | undefined,
     readonly bodyStart: string,
     detail: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; kubeStatus?: KubeStatus },
   ) {
     super('DISCOVERY_FAILED', `discovery at ${url} failed: ${detail}`, options);
+    this.kubeStatus = options?.kubeStatus;
   }
+
+  /** the Kubernetes API server's Status when it (not Packetflix) refused the request */
+  readonly kubeStatus: KubeStatus | undefined;
 }
 
 /** At most `max` characters of a response body, for error messages. */

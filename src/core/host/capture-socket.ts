@@ -18,6 +18,7 @@ import type { CaptureContext } from '../capture-errors';
 import { closeFrameAtEnd, ReceivedTail } from './close-frame-tail';
 import { DEFAULT_HEARTBEAT_MS, Heartbeat } from './heartbeat';
 import { ProxyConnectError } from './proxy-agent';
+import { kubeStatusDetail, parseKubeStatus } from './kube-status';
 import { asError } from '../errors';
 
 /** csharg's default for the discovery request and the WebSocket handshake. */
@@ -263,6 +264,22 @@ class CaptureSocket implements CaptureSocketSession {
     readBoundedBody(response, (body) => {
       const status = response.statusCode ?? 0;
       const bodyStart = bodyStartText(body);
+      // A Kubernetes API server's service proxy refused: its Status says why, whole.
+      const kube = parseKubeStatus(body);
+      if (kube) {
+        this.fail(
+          new CaptureHandshakeError(
+            this.context,
+            status,
+            bodyStart,
+            `the Kubernetes API server answered HTTP ${status} ${response.statusMessage ?? ''} instead of switching to WebSocket: ${kubeStatusDetail(status, kube, this.context.url)}`,
+            { kubeStatus: kube },
+          ),
+        );
+        request.destroy();
+        this.websocket.terminate();
+        return;
+      }
       this.fail(
         new CaptureHandshakeError(
           this.context,

@@ -6,6 +6,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { bodyStartText, DiscoveryError } from '../capture-errors';
 import { certificateHint, oneLine } from './capture-socket';
+import { kubeStatusDetail, parseKubeStatus } from './kube-status';
+import type { KubeStatus } from './kube-status';
 import type { CaptureTlsOptions } from './capture-socket';
 import { ProxyConnectError } from './proxy-agent';
 
@@ -40,8 +42,8 @@ export function fetchDiscoveryJSON(url: string, options: DiscoveryRequestOptions
       clearTimeout(timer);
       fn();
     };
-    const failWith = (status: number | undefined, body: string, detail: string, cause?: unknown): void =>
-      settle(() => reject(new DiscoveryError(url, status, body, detail, { cause })));
+    const failWith = (status: number | undefined, body: string, detail: string, cause?: unknown, kubeStatus?: KubeStatus): void =>
+      settle(() => reject(new DiscoveryError(url, status, body, detail, { cause, ...(kubeStatus ? { kubeStatus } : {}) })));
 
     let parsed: URL;
     try {
@@ -119,6 +121,12 @@ export function fetchDiscoveryJSON(url: string, options: DiscoveryRequestOptions
         const body = Buffer.concat(parts);
         if (status < 200 || status > 299) {
           const start = bodyStartText(body);
+          // A Kubernetes API server's service proxy refused: its Status says why, whole.
+          const kube = parseKubeStatus(body);
+          if (kube) {
+            failWith(status, start, `HTTP ${status} ${response.statusMessage ?? ''}: ${kubeStatusDetail(status, kube, url)}`, undefined, kube);
+            return;
+          }
           failWith(status, start, `HTTP ${status} ${response.statusMessage ?? ''}${start ? `: ${start}` : ''}${statusHint(status)}`);
           return;
         }

@@ -23,6 +23,8 @@ import {
   LocalToolMissingError,
   TargetGoneError,
 } from '../../core/local/errors';
+import { kubeShortReason } from '../../core/host/kube-status';
+import type { KubeStatus } from '../../core/host/kube-status';
 import type { DoneFunction, NodeStatus, RuntimeNode } from './node-red-api';
 
 export const MAX_STATUS_TEXT = 60;
@@ -54,7 +56,10 @@ function serverReason(reason: string): string {
   return reason.replace(/\.$/, '');
 }
 
-function statusName(status: number): string {
+function statusName(status: number, kube?: KubeStatus): string {
+  // A Kubernetes API server's refusal says which credentials, permission or Service.
+  const k = kube ? kubeShortReason(status, kube) : '';
+  if (k) return k;
   if (status === 401) return 'unauthorized';
   if (status === 403) return 'forbidden';
   if (status === 404) return 'not found (wrong URL or base path?)';
@@ -92,11 +97,11 @@ function shortReason(err: unknown): string {
     return err.closeCode === undefined ? 'capture failed (no reason given)' : `capture failed (close code ${err.closeCode})`;
   }
   if (err instanceof CaptureHandshakeError) {
-    if (err.status !== undefined) return `${statusName(err.status)} (HTTP ${err.status})`;
+    if (err.status !== undefined) return `${statusName(err.status, err.kubeStatus)} (HTTP ${err.status})`;
     return connectReason(err.cause, err.message);
   }
   if (err instanceof DiscoveryError) {
-    if (err.status !== undefined && (err.status < 200 || err.status > 299)) return `discovery ${statusName(err.status)} (HTTP ${err.status})`;
+    if (err.status !== undefined && (err.status < 200 || err.status > 299)) return `discovery${err.kubeStatus ? ':' : ''} ${statusName(err.status, err.kubeStatus)} (HTTP ${err.status})`;
     if (err.status !== undefined) return 'discovery answer unreadable';
     return connectReason(err.cause, err.message);
   }
