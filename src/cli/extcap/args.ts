@@ -21,6 +21,8 @@ export interface ExtcapArgs {
   filter?: string;
   noPromiscuous: boolean;
   token?: string;
+  /** a file holding the token (Wireshark 4.0 does not hand a password set with `tshark -o` on) */
+  tokenFile?: string;
   insecure: boolean;
   /** the packetflix: link (interface `packetflix`, and --open-link) */
   url?: string;
@@ -64,6 +66,7 @@ const VALUED = new Set([
   '--interfaces',
   '--filter',
   '--token',
+  '--token-file',
   '--url',
   '--dir',
   '--open-link',
@@ -147,6 +150,9 @@ export function parseExtcapArgs(argv: readonly string[]): ExtcapArgs {
         break;
       case '--token':
         out.token = value!;
+        break;
+      case '--token-file':
+        out.tokenFile = value!;
         break;
       case '--url':
         out.url = value!;

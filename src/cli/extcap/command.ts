@@ -2,7 +2,7 @@
 // the launcher `csharg extcap --install` writes; a person runs --install, --uninstall, --help.
 // Errors go to stderr as one line, which Wireshark shows as "Error by extcap pipe: …".
 import { spawn } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 // Wireshark runs the extcap at every start (--extcap-interfaces, and --extcap-config for each
 // interface): only what a call needs is loaded — the host client, the local source, the capture
@@ -50,7 +50,7 @@ packetflix: URL handler ($XDG_DATA_HOME/applications/csharg-packetflix.desktop).
 
 Interfaces: edgeshark-HOST-PORT (each host), csharg-local (this machine), packetflix (a link).
 Options of an interface (tshark -o extcap.IFACE.OPTION:VALUE, IFACE with _ for . and -):
-  host, target, interfaces, filter, nopromiscuous, token, insecure; url (packetflix).
+  host, target, interfaces, filter, nopromiscuous, token, tokenfile, insecure; url (packetflix).
 Wireshark calls: --extcap-interfaces, --extcap-dlts, --extcap-config [--extcap-reload-option target],
   --capture --fifo PATH [--extcap-capture-filter F], each with --extcap-interface NAME.
 `;
@@ -73,8 +73,21 @@ function debugNotes(args: ExtcapArgs, io: ExtcapIo): ((text: string) => void) | 
   return args.debug ? (text: string): void => void io.stderr.write(`csharg: ${text}\n`) : undefined;
 }
 
+/** The bearer token: --token, else the file --token-file names, else CSHARG_TOKEN. */
 function tokenOf(args: ExtcapArgs, env: NodeJS.ProcessEnv): string | undefined {
-  const token = args.token !== undefined && args.token !== '' ? args.token : env.CSHARG_TOKEN;
+  if (args.token !== undefined && args.token !== '') return args.token;
+  if (args.tokenFile !== undefined && args.tokenFile !== '') {
+    let text: string;
+    try {
+      text = readFileSync(args.tokenFile, 'utf8');
+    } catch (err) {
+      throw new Error(`cannot read the token file ${args.tokenFile}: ${asError(err).message}`);
+    }
+    const token = text.trim();
+    if (token === '') throw new Error(`the token file ${args.tokenFile} is empty`);
+    return token;
+  }
+  const token = env.CSHARG_TOKEN;
   return token !== undefined && token !== '' ? token : undefined;
 }
 

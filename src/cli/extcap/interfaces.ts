@@ -132,7 +132,7 @@ export function dltsText(): string {
 }
 
 /** Argument numbers: the order Wireshark shows them in, and how `value` lines refer to them. */
-export const ARG = { host: 0, target: 1, interfaces: 2, filter: 3, noPromiscuous: 4, token: 5, insecure: 6, url: 7 } as const;
+export const ARG = { host: 0, target: 1, interfaces: 2, filter: 3, noPromiscuous: 4, token: 5, insecure: 6, url: 7, tokenFile: 8 } as const;
 
 /** A target as a selector value: a process by its name alone when that is unique (it survives a restart). */
 export function targetValues(targets: readonly Target[]): { value: string; display: string }[] {
@@ -190,6 +190,7 @@ export function configText(kind: InterfaceKind, targets: readonly Target[] | und
   }
   if (kind.kind !== 'local') {
     out += sentence('arg', { number: ARG.token, call: '--token', display: 'Bearer token', type: 'password', tooltip: 'For a proxy in front of the service (else CSHARG_TOKEN)', group: server });
+    out += sentence('arg', { number: ARG.tokenFile, call: '--token-file', display: 'Bearer token file', type: 'fileselect', mustexist: 'true', tooltip: 'A file holding the token (for tshark: Wireshark 4.0 does not pass a password given with -o)', group: server });
     out += sentence('arg', { number: ARG.insecure, call: '--insecure', display: 'Accept any TLS certificate', type: 'boolflag', default: 'false', group: server });
   }
   return out;

@@ -81,7 +81,7 @@ test('Wireshark\'s calls: interfaces with its version, dlts, config, a reload, a
   assert.deepEqual(reload.hosts, ['http://h:5001']);
   const cap = parseExtcapArgs([
     '--capture', '--extcap-interface', 'edgeshark-h-5001', '--fifo', '/tmp/f', '--extcap-capture-filter', 'udp port 53',
-    '--host', 'http://h:5001', '--target', 'web', '--interfaces', 'eth0,lo', '--filter=tcp', '--no-promiscuous', '--token', 't0k', '--insecure',
+    '--host', 'http://h:5001', '--target', 'web', '--interfaces', 'eth0,lo', '--filter=tcp', '--no-promiscuous', '--token', 't0k', '--token-file', '/run/t', '--insecure',
   ]);
   assert.equal(cap.mode, 'capture');
   assert.equal(cap.iface, 'edgeshark-h-5001');
@@ -92,6 +92,7 @@ test('Wireshark\'s calls: interfaces with its version, dlts, config, a reload, a
   assert.equal(cap.filter, 'tcp');
   assert.equal(cap.noPromiscuous, true);
   assert.equal(cap.token, 't0k');
+  assert.equal(cap.tokenFile, '/run/t');
   assert.equal(cap.insecure, true);
   // a value that looks like a flag is still the value
   assert.equal(parseExtcapArgs(['--capture', '--extcap-interface', 'x', '--fifo', 'f', '--filter', '--not-a-flag']).filter, '--not-a-flag');
@@ -154,10 +155,10 @@ test('the sentences parse as Wireshark 4.0 parses them: interfaces, dlts, each i
     assert.equal(new Set(numbers).size, numbers.length, 'unique arg numbers');
     for (const v of parsed.filter((p) => p.kind === 'value')) assert.ok(numbers.includes(v.f.arg), 'values refer to an arg');
     const calls = args.map((a) => a.f.call);
-    if (kind.kind === 'link') assert.deepEqual(calls, ['--url', '--token', '--insecure']);
+    if (kind.kind === 'link') assert.deepEqual(calls, ['--url', '--token', '--token-file', '--insecure']);
     if (kind.kind === 'local') assert.deepEqual(calls, ['--target', '--interfaces', '--filter', '--no-promiscuous']);
     if (kind.kind === 'host') {
-      assert.deepEqual(calls, ['--host', '--target', '--interfaces', '--filter', '--no-promiscuous', '--token', '--insecure']);
+      assert.deepEqual(calls, ['--host', '--target', '--interfaces', '--filter', '--no-promiscuous', '--token', '--token-file', '--insecure']);
       assert.equal(args[0]!.f.default, 'http://h:5001');
       const selector = args.find((a) => a.f.call === '--target')!.f;
       assert.equal(selector.type, 'selector');
@@ -222,6 +223,11 @@ test('runExtcap: help, usage errors (exit 2), unknown interfaces (exit 1), one l
   const badLink = io(env);
   assert.equal(await runExtcap(['--capture', '--extcap-interface', LINK_INTERFACE, '--fifo', path.join(env.HOME!, 'none'), '--url', 'packetflix:ws://h/capture'], badLink.io), 1);
   assert.match(badLink.err(), /csharg: packetflix link: the container parameter is missing/);
+  const link = `packetflix:ws://h:5001/capture?container=${encodeURIComponent(JSON.stringify({ name: 'web', type: 'docker', netns: 1, 'network-interfaces': ['eth0'], prefix: '' }))}`;
+  const noTokenFile = io(env);
+  const missing = path.join(env.HOME!, 'no-token');
+  assert.equal(await runExtcap(['--capture', '--extcap-interface', LINK_INTERFACE, '--fifo', path.join(env.HOME!, 'none'), '--url', link, '--token-file', missing], noTokenFile.io), 1);
+  assert.match(noTokenFile.err(), new RegExp(`^csharg: cannot read the token file ${missing.replace(/[.]/g, '\\.')}: ENOENT`));
 });
 
 test('--open-link: Wireshark started on the packetflix interface with the link as its option; a bad link refused', () => {
