@@ -2,7 +2,17 @@
 // and say what a user can do about it.
 
 import { CshargError } from './errors';
-import type { KubeStatus } from './host/kube-status';
+
+/** The parts of a Kubernetes `Status` object that errors use. */
+export interface KubeStatus {
+  /** the API server's own words, e.g. `services "x" not found` */
+  readonly message: string;
+  /** e.g. Unauthorized, Forbidden, NotFound, ServiceUnavailable; '' when absent */
+  readonly reason: string;
+  /** details.kind and details.name, when the Status has them */
+  readonly detailsKind?: string;
+  readonly detailsName?: string;
+}
 
 /** Where an error happened: the capture target (described for humans) and the service URL. */
 export interface CaptureContext {

@@ -5,16 +5,9 @@
 // on: which credentials, which RBAC permission, which Service. One place for discovery
 // (http-discovery.ts) and the capture handshake (capture-socket.ts).
 
-/** The parts of a Kubernetes `Status` object that errors use. */
-export interface KubeStatus {
-  /** the API server's own words, e.g. `services "x" not found` */
-  readonly message: string;
-  /** e.g. Unauthorized, Forbidden, NotFound, ServiceUnavailable; '' when absent */
-  readonly reason: string;
-  /** details.kind and details.name, when the Status has them */
-  readonly detailsKind?: string;
-  readonly detailsName?: string;
-}
+import type { KubeStatus } from '../capture-errors';
+
+export type { KubeStatus } from '../capture-errors';
 
 /** A Status is a few hundred bytes; a larger body is not one worth parsing. */
 const MAX_STATUS_BYTES = 64 * 1024;
