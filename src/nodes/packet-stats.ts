@@ -1,17 +1,19 @@
 // The packet-stats node: per window (packet time), packets, bytes, pps and bps in total and per
-// interface and protocol, with the top talkers — one message per window. One windowStats and one
-// topTalkers pipeline per node instance over the same packets, zipped window by window.
+// interface and protocol, with the top talkers — one message per window. One windowed pipeline per
+// node instance (rx/stats' windowed, on the analysis' one tumbling-window engine) runs the
+// accumulators of windowStats and topTalkers side by side, so that both close the same windows.
 // msg.topic "flush" sends the window still open (so does a pause of twice the window length).
 // On a live capture (packets stamped close to now, not from a replay) windows also close on time
 // when traffic stops: the open window when its end has passed on the wall clock, then one empty
 // window (zero counts) per window length, until packets come again (LiveWindowClock).
-import { zip } from 'rxjs';
 import { TopTalkersAccumulator } from '../core/analysis/top-talkers';
+import { windowStartOf } from '../core/analysis/tumbling-windows';
+import type { WindowAccumulator, WindowBounds } from '../core/analysis/tumbling-windows';
 import { WindowStatsAccumulator } from '../core/analysis/window-stats';
 import type { WindowStats } from '../core/analysis/window-stats';
 import type { TopTalkers } from '../core/analysis/top-talkers';
 import type { DecodedPacket } from '../core/decode';
-import { windowStats, topTalkers } from '../rx/stats';
+import { windowStats, topTalkers, windowed } from '../rx/stats';
 import { errorStatus, errorText, failMessage, rejectConfiguration } from './lib/error-status';
 import type { DoneFunction, NodeAPI, NodeDefinition, NodeMessage, RuntimeNode, SendFunction } from './lib/node-red-api';
 import { PacketIntake } from './lib/packet-intake';
@@ -70,7 +72,7 @@ class LiveWindowClock {
     }
     // measured, not assumed: a clock forced on for old packets then follows them at their delay
     this.#lag = Math.max(0, now - oldest);
-    const end = (Math.floor(this.#newest / this.windowMs) + 1) * this.windowMs;
+    const end = windowStartOf(this.#newest, this.windowMs) + this.windowMs;
     this.#at(end, () => {
       this.closeOpen();
       this.#closedUntil = end;
@@ -88,7 +90,7 @@ class LiveWindowClock {
     this.#closedUntil = undefined;
     if (until === undefined) return;
     this.cancel();
-    const firstWindow = Math.floor(first / this.windowMs) * this.windowMs;
+    const firstWindow = windowStartOf(first, this.windowMs);
     let sent = 0;
     for (let start = until; start < firstWindow && sent < MAX_GAP_WINDOWS; start += this.windowMs, sent++) this.emitEmpty(start);
   }
@@ -119,6 +121,29 @@ class LiveWindowClock {
       this.#timer = undefined;
       fn();
     }, Math.max(0, t + this.#lag + LIVE_GRACE_MS - Date.now()));
+  }
+}
+
+/** A window's statistics and its top talkers, from the accumulators windowStats and topTalkers use. */
+class StatsAndTalkers implements WindowAccumulator<DecodedPacket, [WindowStats, TopTalkers]> {
+  readonly #stats = new WindowStatsAccumulator();
+  readonly #talkers: TopTalkersAccumulator;
+
+  constructor(k: number) {
+    this.#talkers = new TopTalkersAccumulator(k);
+  }
+
+  add(packet: DecodedPacket): void {
+    this.#stats.add(packet);
+    this.#talkers.add(packet);
+  }
+
+  close(bounds: WindowBounds): [WindowStats, TopTalkers] {
+    return [this.#stats.close(bounds), this.#talkers.close(bounds)];
+  }
+
+  get empty(): boolean {
+    return this.#stats.empty && this.#talkers.empty;
   }
 }
 
@@ -165,7 +190,7 @@ export = function register(RED: NodeAPI): void {
     };
 
     const pipeline = new WindowPipeline<[WindowStats, TopTalkers]>(
-      (packets) => zip(packets.pipe(windowStats(windowMs)), packets.pipe(topTalkers(windowMs, k))),
+      (packets) => packets.pipe(windowed('packet-stats', windowMs, undefined, () => new StatsAndTalkers(k))),
       ([stats, talkers]) => emit(stats, talkers),
       (err) => {
         clock.cancel();
@@ -188,7 +213,7 @@ export = function register(RED: NodeAPI): void {
       (start) => {
         // an empty window, from the same accumulators the operators use
         const bounds = { start, end: start + windowMs, durationMs: windowMs, complete: true };
-        emit(new WindowStatsAccumulator().close(bounds), new TopTalkersAccumulator(k).close(bounds));
+        emit(...new StatsAndTalkers(k).close(bounds));
       },
     );
 

@@ -5,7 +5,7 @@
 // same prototype, own enumerable fields copied, Buffers copied, shared references kept shared)
 // gives a working copy. Packets that come as JSON (from a file, a function node) are made here
 // too, straight from their fields: no pcapng bytes are written and read back for them.
-import { BlockType, OptionCode, PcapngReader, Packet, encodeBlock, option } from '../../core/pcapng';
+import { BlockType, OptionCode, PcapngReader, Packet, encodeBlock, recordInterfaceBlock } from '../../core/pcapng';
 import { allStrings, firstU32, firstU64, firstValue } from '../../core/pcapng/options';
 import { interfaceInfo } from '../../core/pcapng/section';
 import type { EnhancedPacketBlock, InterfaceInfo, PacketCarryingBlock, PcapngOption } from '../../core/pcapng';
@@ -14,7 +14,6 @@ const NO_OPTIONS: readonly PcapngOption[] = Object.freeze([]);
 const NO_STRINGS: readonly string[] = Object.freeze([]);
 const NO_BUFFERS: readonly Buffer[] = Object.freeze([]);
 const LE = true;
-const NS_RESOLUTION = 9;
 
 export class HeldPacketBlock implements EnhancedPacketBlock {
   readonly capturedLength: number;
@@ -107,11 +106,11 @@ export function heldPacket(packet: Packet, data: Buffer, timestampNsText: string
 
 /** The interface of packets given as fields: nanosecond timestamps, the name when there is one. */
 export function fieldInterface(linkType: number, name: string | null): InterfaceInfo {
-  const options = [option.u8(OptionCode.IF_TSRESOL, NS_RESOLUTION)];
-  if (name) options.unshift(option.string(OptionCode.IF_NAME, name));
+  // the IDB the pcapng writer gives records (name, then nanosecond if_tsresol), read back so that
+  // the interface is one the reader made
   const reader = new PcapngReader();
   reader.push(encodeBlock({ kind: 'shb', littleEndian: LE, options: [], endOfOptions: true }, LE));
-  const [idb] = reader.push(encodeBlock({ kind: 'idb', linkType, snapLen: 0, littleEndian: LE, options, endOfOptions: true }, LE));
+  const [idb] = reader.push(recordInterfaceBlock({ interface: name, linkType }, LE));
   if (idb?.kind !== 'idb') throw new Error('pcapng: an IDB written was not read back as one');
   return interfaceInfo(idb, undefined);
 }
