@@ -19,6 +19,11 @@ export class WindowPipeline<R> {
     private readonly idleMs: number,
   ) {}
 
+  /** Whether a pipeline is running: packets were pushed since the last flush, stop or error. */
+  get running(): boolean {
+    return this.#subject !== undefined;
+  }
+
   push(packets: readonly DecodedPacket[]): void {
     if (packets.length === 0) return;
     if (!this.#subject) {

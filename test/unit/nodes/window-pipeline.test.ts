@@ -58,6 +58,28 @@ describe('WindowPipeline', () => {
     assert.equal(out.length, 1, 'stop emits nothing');
   });
 
+  it('running: from the first packet pushed until a flush, a pause flush, a stop or an error', async () => {
+    const { p } = pipeline(10);
+    assert.equal(p.running, false);
+    p.push([]);
+    assert.equal(p.running, false, 'no packets start nothing');
+    p.push(packets([T0]));
+    assert.equal(p.running, true);
+    p.flush();
+    assert.equal(p.running, false, 'after a flush');
+    p.push(packets([T0 + 1]));
+    await new Promise((r) => setTimeout(r, 40));
+    assert.equal(p.running, false, 'after a pause flush');
+    p.push(packets([T0 + 2]));
+    p.stop();
+    assert.equal(p.running, false, 'after a stop');
+    const failing = new WindowPipeline<number>((s) => s.pipe(map(() => {
+      throw new Error('boom');
+    })), () => undefined, () => undefined, 60_000);
+    failing.push(packets([T0]));
+    assert.equal(failing.running, false, 'after an error');
+  });
+
   it('no packets: nothing starts, nothing comes out', () => {
     const { p, out } = pipeline();
     p.push([]);
