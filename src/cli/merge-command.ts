@@ -16,6 +16,7 @@ import { packets, toPcapng } from '../rx/pcapng';
 import { capture } from '../rx/shark-tank';
 import { stopAfter, stopWhen } from '../rx/stop-after';
 import { OutputFailedError, writeChunks } from '../rx/write';
+import { OUTPUT_BUFFER_BYTES } from './capture-command';
 import { ProgressLine } from './progress';
 import { watchPipeReader } from './reader-watch';
 import { resolveTarget } from './resolve-target';
@@ -50,7 +51,7 @@ export async function runMerge(tanks: readonly SharkTank[], names: readonly stri
     stopping(reason);
     stop$.next();
   };
-  const out: Writable = opts.write === '-' ? process.stdout : createWriteStream(opts.write, { mode: 0o640 });
+  const out: Writable = opts.write === '-' ? process.stdout : createWriteStream(opts.write, { mode: 0o640, highWaterMark: OUTPUT_BUFFER_BYTES });
   // The listener stays for the stream's whole life: a write that fails after the capture ended
   // (ENOSPC on the last blocks) is reported below, never an uncaught 'error' event.
   let outputError: Error | undefined;
