@@ -4,7 +4,7 @@
 // with those fields.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { BlockType, PcapngPacketReader, PcapngReader, encodeBlock } from '../../../src/core/pcapng';
+import { BlockType, PcapngPacketReader, PcapngReader, PcapngWriter, encodeBlock } from '../../../src/core/pcapng';
 import type { Packet } from '../../../src/core/pcapng';
 import { HeldPacketBlock, fieldInterface, fieldPacket } from '../../../src/nodes/lib/held-packet';
 import { PACKET, blockPayload, carriedPacket, packetPayload } from '../../../src/nodes/lib/packet-message';
@@ -104,6 +104,15 @@ describe('fieldPacket: packets from fields, without pcapng bytes in between', ()
     assert.equal(p.data, data);
     assert.equal(p.capturedLength, 10);
     assert.equal(p.originalLength, 60);
+  });
+
+  it('its interface is the one the pcapng writer writes for a record of the same name and link type, byte for byte', () => {
+    for (const name of ['eth0', null]) {
+      const written = new PcapngWriter({ littleEndian: true }).write({ interface: name, linkType: 1, timestampNs: 5n, data: Buffer.from([1, 2, 3]), originalLength: 3 });
+      const idb = new PcapngReader().push(written).find((b) => b.kind === 'idb');
+      assert.ok(idb, 'the writer wrote an IDB');
+      assert.deepEqual(fieldInterface(1, name).idb.raw, idb.raw, `interface ${name}`);
+    }
   });
 
   it('its block, written, is a valid EPB the reader reads back', () => {
