@@ -8,14 +8,15 @@
 //       pipeline  capturePackets -> decode -> windowStats(1 s): packets counted from the windows
 //       memory    capturePackets -> toPcapng -> FILE; RSS sampled every 100 ms
 //       write     capture() -> writeChunks(file stream, Node's default 16 KiB buffer), as csharg capture -w
-//       write-1m  the same with a 1 MiB file stream buffer (the tuning candidate)
-//       packets-feed  capture() -> PcapngPacketReader.feed straight into the subscriber (the candidate for packets())
+//       write-1m  the same with a 1 MiB file stream buffer (as csharg capture -w since b7977fe)
+//       packets-mergemap  capture() -> packets() as it was before fa66348: mergeMap(reader.push),
+//                 an array and an inner subscription per chunk (beside (c), which has the fix)
 // Prints JSON lines: {"event":"started"} at the stream's first bytes, {"event":"progress",...} every
 // 500 ms, {"event":"done",...} when the server ends the capture (the benchmark stops the server's
 // dumpcap by its PID, so dumpcap writes its ISB and Packetflix closes the WebSocket).
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Observable, tap } from 'rxjs';
+import { EMPTY, concatWith, defer, mergeMap, tap } from 'rxjs';
 import type { OperatorFunction } from 'rxjs';
 import WebSocket from 'ws';
 import { PcapngPacketReader } from '../src/core/pcapng';
@@ -139,31 +140,26 @@ function packetsClient(): void {
 }
 
 /**
- * The tuning candidate for packets(): the same PcapngPacketReader, its packets handed straight to
- * the subscriber from feed() instead of an array per chunk that mergeMap subscribes to (an inner
- * subscription, an array and its iteration per WebSocket message).
+ * packets() as it was before fa66348, for the side by side: the same PcapngPacketReader, its
+ * packets collected into an array per chunk that mergeMap subscribes to as an inner Observable.
  */
-function feedPackets(): OperatorFunction<Buffer, Packet> {
+function mergeMapPackets(): OperatorFunction<Buffer, Packet> {
   return (source) =>
-    new Observable<Packet>((subscriber) => {
+    defer(() => {
       const reader = new PcapngPacketReader();
-      const sink = (p: Packet) => subscriber.next(p);
-      return source.subscribe({
-        next: (chunk) => reader.feed(chunk, sink),
-        error: (e: unknown) => subscriber.error(e),
-        complete: () => {
-          reader.end();
-          subscriber.complete();
-        },
+      const end = defer(() => {
+        reader.end();
+        return EMPTY;
       });
+      return source.pipe(mergeMap((chunk) => reader.push(chunk)), concatWith(end));
     });
 }
 
-function packetsFeed(): void {
+function packetsMergeMap(): void {
   const counts: Counts = { bytes: 0, packets: 0, udp: 0, tcp: 0, other: 0 };
   const tail = new Tail();
   current = () => ({ ...counts });
-  withTail(counts, tail).pipe(feedPackets()).subscribe({ next: (p) => classify(counts, p), ...endOf(tail) });
+  withTail(counts, tail).pipe(mergeMapPackets()).subscribe({ next: (p) => classify(counts, p), ...endOf(tail) });
 }
 
 function pipeline(): void {
@@ -253,7 +249,7 @@ function writeFile(highWaterMark: number | undefined): void {
     });
 }
 
-const clients: Record<string, () => void | Promise<void>> = { bare, chunks, packets: packetsClient, pipeline, memory, write: () => writeFile(undefined), 'write-1m': () => writeFile(2 ** 20), 'packets-feed': packetsFeed };
+const clients: Record<string, () => void | Promise<void>> = { bare, chunks, packets: packetsClient, pipeline, memory, write: () => writeFile(undefined), 'write-1m': () => writeFile(2 ** 20), 'packets-mergemap': packetsMergeMap };
 const client = clients[kind];
 if (!client) {
   process.stderr.write(`usage: e2e-client.ts ${Object.keys(clients).join('|')} --url URL --target JSON [--filter F] [--out FILE]\n`);

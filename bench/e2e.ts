@@ -301,12 +301,12 @@ async function throughput(bed: BedEnv, url: string, o: { udpRate: number; udpSec
     nodeClient('nodered', '(g) Node-RED capture→packet-stats', 'nodered', url, target, f(7)),
   ];
   if (o.variants) {
-    // the tuning candidate for (e), side by side: writeChunks into a file stream as csharg -w opens
-    // it (16 KiB buffer), and the same with a 1 MiB buffer
+    // (e)'s write path side by side: writeChunks into a file stream with Node's default 16 KiB
+    // buffer (as csharg -w opened it before b7977fe), and with 1 MiB (as it does since)
     clients.push(nodeClient('write16k', '(v1) writeChunks(file), 16 KiB', 'write', url, target, f(8), ['--out', path.join(dir, 'v1.pcapng')]));
     clients.push(nodeClient('write1m', '(v2) writeChunks(file), 1 MiB', 'write-1m', url, target, f(9), ['--out', path.join(dir, 'v2.pcapng')]));
-    // and for (c): packets without an inner subscription per chunk
-    clients.push(nodeClient('packetsFeed', '(v3) capture()→reader.feed→next', 'packets-feed', url, target, f(6)));
+    // and (c) beside packets() as it was before fa66348 (an inner subscription per chunk)
+    clients.push(nodeClient('packetsMergeMap', '(v3) packets() before: mergeMap', 'packets-mergemap', url, target, f(6)));
   }
   const pfPid = packetflixPid(bed, 'svc2');
   try {
