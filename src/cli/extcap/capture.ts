@@ -2,9 +2,10 @@
 // pcapng made of whole blocks only, until the capture ends, Wireshark stops it (SIGTERM), or
 // Wireshark closes the FIFO. Built on the library's public face: capture() and pcapngBlocks().
 import { createWriteStream } from 'node:fs';
-import { Subject } from 'rxjs';
+import { map, Subject } from 'rxjs';
 import type { Subscription } from 'rxjs';
-import { capture, pcapngBlocks } from '../../index';
+import { capture, pcapngBlocks, writeChunks } from '../../index';
+import { asError } from '../../core/errors';
 import type { CaptureOptions, SharkTank, Target } from '../../index';
 
 export interface FifoCaptureOptions {
@@ -97,19 +98,20 @@ export function captureIntoFifo(tank: SharkTank, target: Target, options: Captur
       finish();
     });
 
+    // writeChunks pauses the capture while Wireshark reads slower than packets come (and until it
+    // opens the FIFO), so a slow reader never makes this process buffer without bound.
     running.sub = capture(tank, target, options)
       .stopWhen(stop$)
-      .pipe(pcapngBlocks())
+      .pipe(pcapngBlocks(), map((block) => block.raw), writeChunks(out))
       .subscribe({
-        next: (block) => {
-          if (readerGone) return;
+        next: (raw) => {
           // The first block (the section header) comes once the capture runs at its source.
           if (blocks === 0) debug('capture running: first block');
           blocks++;
-          bytes += block.raw.length;
-          out.write(block.raw);
+          bytes += raw.length;
         },
-        error: (err: unknown) => finish(err instanceof Error ? err : new Error(String(err))),
+        // The FIFO's reader going away is how Wireshark ends a capture, not a failure.
+        error: (err: unknown) => (readerGone ? finish() : finish(asError(err))),
         complete: () => finish(),
       });
   });
