@@ -11,7 +11,7 @@ import { EMPTY, map, takeWhile } from 'rxjs';
 import type { MonoTypeOperatorFunction, OperatorFunction, Subscriber } from 'rxjs';
 import { Packet } from '../core/pcapng/packet';
 import type { Block, PacketCarryingBlock } from '../core/pcapng/types';
-import { BlockCutter } from './block-cutter';
+import { BlockCutter } from '../core/pcapng/block-cutter';
 import { gracefulStopOperator } from './graceful-stop';
 import type { StopConditionOptions } from './graceful-stop';
 

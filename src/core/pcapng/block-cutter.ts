@@ -3,7 +3,7 @@
 // stays within N bytes (the blocks before the first packet, SHB and IDBs, are always kept so the
 // file stays readable). Output is handed out in whole blocks only, so a cut never splits one;
 // packets are counted on the way for the progress line.
-import { PcapngReader } from '../core/pcapng';
+import { PcapngReader } from './reader';
 
 export interface CutLimits {
   count?: number;

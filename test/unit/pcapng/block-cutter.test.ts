@@ -1,9 +1,9 @@
 // Unit tests of the exact --count / --max-bytes cut on a pcapng stream, in any chunking.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BlockCutter } from '../../../src/rx/block-cutter';
+import { BlockCutter } from '../../../src/core/pcapng/block-cutter';
 import { PcapngPacketReader } from '../../../src/core/pcapng';
-import { epb, idb, shb } from '../pcapng/build';
+import { epb, idb, shb } from './build';
 
 const header = Buffer.concat([shb(true), idb(true, 1, 65535)]);
 const packets = Array.from({ length: 10 }, (_, i) => epb(true, 0, BigInt(i), Buffer.alloc(20 + i, i)));
