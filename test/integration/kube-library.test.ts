@@ -7,7 +7,7 @@
 // loopback endpoints, so the relay listens on the bed's 198.18.255.1).
 // Traffic: UDP 45000-45049 only; relay ports 45900-45909.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,11 +19,11 @@ import type { Target } from '../../src/core/target';
 import { Collector } from '../support/collector';
 import { createProxiedService, kubeRequest, requireKube } from '../support/kube';
 import type { BedKube } from '../support/kube';
-import { processGone } from '../support/processes';
-import { dumpcapInterfaces, dumpcapWithFilter, keeperTarget, netnsOf, packetflixPid } from '../support/real-packetflix';
+import { captureUdpThroughPacketflix, dumpcapInterfaces, keeperTarget } from '../support/real-packetflix';
+import type { UdpCaptureResult } from '../support/real-packetflix';
 import { startRecordingRelay } from '../support/recording-relay';
 import type { RelayedRequest } from '../support/recording-relay';
-import { bedAddress, bedNamespace, sendUdp, tsharkFields } from '../support/testbed';
+import { bedAddress, bedNamespace } from '../support/testbed';
 import type { BedEnv } from '../support/testbed';
 
 const tokenOptions = (kube: BedKube, token = kube.token): HostClientOptions => ({ bearerToken: token, tls: { ca: readFileSync(kube.ca) } });
@@ -46,27 +46,8 @@ describe('the library through the REAL kube-apiserver\'s service proxy in front 
   });
 
   /** Captures `target`'s eth0 through `url` with `filter` = `udp port PORT`: what dumpcap ran, and the datagrams tshark reads. */
-  async function captureThrough(bed: BedEnv, url: string, options: HostClientOptions, target: Target, port: number): Promise<{ args: string[]; netns: number; rows: string[][] }> {
-    const filter = `udp port ${port}`;
-    const tank = newSharkTankOnHost(url, options);
-    const out = new Collector();
-    const streamer = tank.capture(out, target, { nifs: ['eth0'], filter });
-    try {
-      await out.started;
-      const dumpcap = await dumpcapWithFilter(packetflixPid(bed), filter, 45_000);
-      const netns = netnsOf(dumpcap.pid);
-      await sendUdp({ from: 't1', to: 't2', count: 30, rate: 300, size: 16, port });
-      await new Promise((resolve) => setTimeout(resolve, 700));
-      assert.deepEqual(await streamer.stop(), { kind: 'stopped' });
-      await processGone(dumpcap.pid, 20_000);
-      const file = path.join(tmp, `capture-${port}.pcapng`);
-      writeFileSync(file, Buffer.concat(out.chunks));
-      const rows = await tsharkFields(file, ['frame.interface_name', 'ip.src', 'ip.dst', 'udp.dstport'], ['-Y', `udp.dstport == ${port} && !icmp`]);
-      return { args: dumpcap.args, netns, rows };
-    } catch (err) {
-      await streamer.stop();
-      throw err;
-    }
+  function captureThrough(bed: BedEnv, url: string, options: HostClientOptions, target: Target, port: number): Promise<UdpCaptureResult> {
+    return captureUdpThroughPacketflix(bed, newSharkTankOnHost(url, options), target, { port, count: 30, dir: tmp });
   }
 
   it('discovery with the admin token and the API server\'s CA lists the bed\'s targets (node-name: the API server\'s host)', { timeout: 120_000 }, async (t) => {

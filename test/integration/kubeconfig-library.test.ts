@@ -13,12 +13,11 @@ import { after, before, describe, it } from 'node:test';
 import { DiscoveryError } from '../../src/core/capture-errors';
 import { KubeconfigError, loadKubeconfig, newSharkTankFromKubeconfig } from '../../src/core/host/kubeconfig';
 import type { KubeconfigTankOptions } from '../../src/core/host/kubeconfig';
-import { Collector } from '../support/collector';
 import { requireKube } from '../support/kube';
 import type { BedKube } from '../support/kube';
-import { processGone } from '../support/processes';
-import { dumpcapInterfaces, dumpcapWithFilter, keeperTarget, netnsOf, packetflixPid } from '../support/real-packetflix';
-import { bedAddress, bedNamespace, sendUdp, tsharkFields } from '../support/testbed';
+import { captureUdpThroughPacketflix, dumpcapInterfaces, keeperTarget } from '../support/real-packetflix';
+import type { UdpCaptureResult } from '../support/real-packetflix';
+import { bedAddress, bedNamespace } from '../support/testbed';
 import type { BedEnv } from '../support/testbed';
 
 const NO_PROXY: Pick<KubeconfigTankOptions, 'proxy'> = { proxy: false };
@@ -72,28 +71,10 @@ describe('newSharkTankFromKubeconfig through the REAL kube-apiserver\'s service 
   }
 
   /** Captures t2's eth0 with `udp port PORT` through a kubeconfig tank: what dumpcap ran, and the datagrams tshark reads. */
-  async function captureThrough(bed: BedEnv, options: KubeconfigTankOptions, port: number): Promise<{ args: string[]; netns: number; rows: string[][] }> {
+  async function captureThrough(bed: BedEnv, options: KubeconfigTankOptions, port: number): Promise<UdpCaptureResult> {
     const tank = newSharkTankFromKubeconfig({ ...NO_PROXY, ...options });
     const t2 = keeperTarget(await tank.targets(), bed, 't2');
-    const filter = `udp port ${port}`;
-    const out = new Collector();
-    const streamer = tank.capture(out, t2, { nifs: ['eth0'], filter });
-    try {
-      await out.started;
-      const dumpcap = await dumpcapWithFilter(packetflixPid(bed), filter, 45_000);
-      const netns = netnsOf(dumpcap.pid);
-      await sendUdp({ from: 't1', to: 't2', count: 25, rate: 250, size: 16, port });
-      await new Promise((resolve) => setTimeout(resolve, 700));
-      assert.deepEqual(await streamer.stop(), { kind: 'stopped' });
-      await processGone(dumpcap.pid, 20_000);
-      const file = path.join(tmp, `capture-${port}.pcapng`);
-      writeFileSync(file, Buffer.concat(out.chunks));
-      const rows = await tsharkFields(file, ['frame.interface_name', 'ip.src', 'ip.dst', 'udp.dstport'], ['-Y', `udp.dstport == ${port} && !icmp`]);
-      return { args: dumpcap.args, netns, rows };
-    } catch (err) {
-      await streamer.stop();
-      throw err;
-    }
+    return captureUdpThroughPacketflix(bed, tank, t2, { port, count: 25, dir: tmp });
   }
 
   it('the bed\'s token kubeconfig (CA as a file) and its client-certificate kubeconfig (all embedded): the proxy URL of edgeshark/packetflix:5001, discovery lists the bed\'s targets', { timeout: 120_000 }, async (t) => {

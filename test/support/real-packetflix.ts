@@ -2,15 +2,19 @@
 // as the real discovery names them, the dumpcap a real Packetflix runs for one of our requests
 // (found by a capture filter only that test uses, since other tests share the services), the
 // network namespace that dumpcap really runs in, and the SHB comment of a captured stream.
-import { readlinkSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { readlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { HostSharkTank } from '../../src/core/host/host-shark-tank';
 import type { Target } from '../../src/core/target';
-import { packetflixDumpcaps } from './processes';
+import { Collector } from './collector';
+import { packetflixDumpcaps, processGone } from './processes';
 import type { ServiceDumpcap } from './processes';
-import { bedNamespace } from './testbed';
+import { bedNamespace, packetflixPid, sendUdp, tsharkFields } from './testbed';
 import type { BedEnv } from './testbed';
 
 // packetflixPid lives in testbed.ts; re-exported for this file's users.
-export { packetflixPid } from './testbed';
+export { packetflixPid };
 
 /**
  * The discovered target of a bed namespace's keeper: type proc, the namespace's inode, and the
@@ -80,3 +84,38 @@ export function shbComment(stream: Buffer): string {
   throw new Error('the SHB has no comment');
 }
 
+
+/** What a capture of t2's eth0 with `udp port PORT` through the real Packetflix of svc1 got: the dumpcap command line, its netns, and the datagrams (t1 → t2) tshark reads. */
+export interface UdpCaptureResult {
+  args: string[];
+  netns: number;
+  rows: string[][];
+}
+
+/**
+ * Captures `target`'s eth0 through `tank` with the filter `udp port PORT` while `count` datagrams go
+ * from t1 to t2 on that port; stops gracefully and reads what Packetflix's dumpcap ran and what
+ * tshark finds in the capture (written into `dir`).
+ */
+export async function captureUdpThroughPacketflix(bed: BedEnv, tank: HostSharkTank, target: Target, opts: { port: number; count: number; dir: string }): Promise<UdpCaptureResult> {
+  const { port, count, dir } = opts;
+  const filter = `udp port ${port}`;
+  const out = new Collector();
+  const streamer = tank.capture(out, target, { nifs: ['eth0'], filter });
+  try {
+    await out.started;
+    const dumpcap = await dumpcapWithFilter(packetflixPid(bed), filter, 45_000);
+    const netns = netnsOf(dumpcap.pid);
+    await sendUdp({ from: 't1', to: 't2', count, rate: count * 10, size: 16, port });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    assert.deepEqual(await streamer.stop(), { kind: 'stopped' });
+    await processGone(dumpcap.pid, 20_000);
+    const file = path.join(dir, `capture-${port}.pcapng`);
+    writeFileSync(file, Buffer.concat(out.chunks));
+    const rows = await tsharkFields(file, ['frame.interface_name', 'ip.src', 'ip.dst', 'udp.dstport'], ['-Y', `udp.dstport == ${port} && !icmp`]);
+    return { args: dumpcap.args, netns, rows };
+  } catch (err) {
+    await streamer.stop();
+    throw err;
+  }
+}
