@@ -7,7 +7,45 @@ import type { EnhancedPacketBlock, InterfaceInfo, PcapngOption } from './types';
 
 const NONE: readonly never[] = Object.freeze([]);
 
-export class EnhancedPacketView implements EnhancedPacketBlock {
+/**
+ * What an Enhanced Packet Block's options say, read on demand from `options` (in the block's byte
+ * order): shared by the block read in place (EnhancedPacketView) and blocks that hold their own
+ * bytes (the Node-RED nodes' carried packets), so both answer alike.
+ */
+export abstract class EnhancedPacketOptions {
+  abstract readonly options: readonly PcapngOption[];
+  abstract readonly littleEndian: boolean;
+
+  get flags(): number | undefined {
+    return this.options.length === 0 ? undefined : firstU32(this.options, OptionCode.EPB_FLAGS, this.littleEndian);
+  }
+
+  get hash(): Buffer | undefined {
+    return this.options.length === 0 ? undefined : firstValue(this.options, OptionCode.EPB_HASH);
+  }
+
+  get dropCount(): bigint | undefined {
+    return this.options.length === 0 ? undefined : firstU64(this.options, OptionCode.EPB_DROPCOUNT, this.littleEndian);
+  }
+
+  get packetId(): bigint | undefined {
+    return this.options.length === 0 ? undefined : firstU64(this.options, OptionCode.EPB_PACKETID, this.littleEndian);
+  }
+
+  get queue(): number | undefined {
+    return this.options.length === 0 ? undefined : firstU32(this.options, OptionCode.EPB_QUEUE, this.littleEndian);
+  }
+
+  get verdicts(): readonly Buffer[] {
+    return this.options.length === 0 ? NONE : this.options.filter((o) => o.code === OptionCode.EPB_VERDICT).map((o) => o.value);
+  }
+
+  get comments(): readonly string[] {
+    return this.options.length === 0 ? NONE : allStrings(this.options, OptionCode.COMMENT);
+  }
+}
+
+export class EnhancedPacketView extends EnhancedPacketOptions implements EnhancedPacketBlock {
   readonly interfaceId: number;
   readonly timestampHigh: number;
   readonly timestampLow: number;
@@ -24,6 +62,7 @@ export class EnhancedPacketView implements EnhancedPacketBlock {
     readonly options: readonly PcapngOption[],
     readonly endOfOptions: boolean,
   ) {
+    super();
     this.interfaceId = iface.interfaceId;
     if (littleEndian) {
       const b = buffer;
@@ -61,33 +100,5 @@ export class EnhancedPacketView implements EnhancedPacketBlock {
 
   get raw(): Buffer {
     return this.buffer.subarray(this.start, this.start + this.length);
-  }
-
-  get flags(): number | undefined {
-    return this.options.length === 0 ? undefined : firstU32(this.options, OptionCode.EPB_FLAGS, this.littleEndian);
-  }
-
-  get hash(): Buffer | undefined {
-    return this.options.length === 0 ? undefined : firstValue(this.options, OptionCode.EPB_HASH);
-  }
-
-  get dropCount(): bigint | undefined {
-    return this.options.length === 0 ? undefined : firstU64(this.options, OptionCode.EPB_DROPCOUNT, this.littleEndian);
-  }
-
-  get packetId(): bigint | undefined {
-    return this.options.length === 0 ? undefined : firstU64(this.options, OptionCode.EPB_PACKETID, this.littleEndian);
-  }
-
-  get queue(): number | undefined {
-    return this.options.length === 0 ? undefined : firstU32(this.options, OptionCode.EPB_QUEUE, this.littleEndian);
-  }
-
-  get verdicts(): readonly Buffer[] {
-    return this.options.length === 0 ? NONE : this.options.filter((o) => o.code === OptionCode.EPB_VERDICT).map((o) => o.value);
-  }
-
-  get comments(): readonly string[] {
-    return this.options.length === 0 ? NONE : allStrings(this.options, OptionCode.COMMENT);
   }
 }

@@ -5,17 +5,15 @@
 // same prototype, own enumerable fields copied, Buffers copied, shared references kept shared)
 // gives a working copy. Packets that come as JSON (from a file, a function node) are made here
 // too, straight from their fields: no pcapng bytes are written and read back for them.
-import { BlockType, OptionCode, PcapngReader, Packet, encodeBlock, recordInterfaceBlock } from '../../core/pcapng';
-import { allStrings, firstU32, firstU64, firstValue } from '../../core/pcapng/options';
+import { BlockType, PcapngReader, Packet, encodeBlock, recordInterfaceBlock } from '../../core/pcapng';
+import { EnhancedPacketOptions } from '../../core/pcapng/packet-block';
 import { interfaceInfo } from '../../core/pcapng/section';
 import type { EnhancedPacketBlock, InterfaceInfo, PacketCarryingBlock, PcapngOption } from '../../core/pcapng';
 
 const NO_OPTIONS: readonly PcapngOption[] = Object.freeze([]);
-const NO_STRINGS: readonly string[] = Object.freeze([]);
-const NO_BUFFERS: readonly Buffer[] = Object.freeze([]);
 const LE = true;
 
-export class HeldPacketBlock implements EnhancedPacketBlock {
+export class HeldPacketBlock extends EnhancedPacketOptions implements EnhancedPacketBlock {
   readonly capturedLength: number;
 
   constructor(
@@ -32,6 +30,7 @@ export class HeldPacketBlock implements EnhancedPacketBlock {
     readonly options: readonly PcapngOption[] = NO_OPTIONS,
     readonly endOfOptions: boolean = false,
   ) {
+    super();
     this.capturedLength = data.length;
   }
 
@@ -51,34 +50,6 @@ export class HeldPacketBlock implements EnhancedPacketBlock {
 
   get interfaceId(): number {
     return this.iface.interfaceId;
-  }
-
-  get flags(): number | undefined {
-    return this.options.length === 0 ? undefined : firstU32(this.options, OptionCode.EPB_FLAGS, this.littleEndian);
-  }
-
-  get hash(): Buffer | undefined {
-    return this.options.length === 0 ? undefined : firstValue(this.options, OptionCode.EPB_HASH);
-  }
-
-  get dropCount(): bigint | undefined {
-    return this.options.length === 0 ? undefined : firstU64(this.options, OptionCode.EPB_DROPCOUNT, this.littleEndian);
-  }
-
-  get packetId(): bigint | undefined {
-    return this.options.length === 0 ? undefined : firstU64(this.options, OptionCode.EPB_PACKETID, this.littleEndian);
-  }
-
-  get queue(): number | undefined {
-    return this.options.length === 0 ? undefined : firstU32(this.options, OptionCode.EPB_QUEUE, this.littleEndian);
-  }
-
-  get verdicts(): readonly Buffer[] {
-    return this.options.length === 0 ? NO_BUFFERS : this.options.filter((o) => o.code === OptionCode.EPB_VERDICT).map((o) => o.value);
-  }
-
-  get comments(): readonly string[] {
-    return this.options.length === 0 ? NO_STRINGS : allStrings(this.options, OptionCode.COMMENT);
   }
 
   /** the block's bytes, written on demand */
