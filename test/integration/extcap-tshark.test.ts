@@ -171,7 +171,9 @@ test('through nginx (TLS, bearer token): the token-file and insecure options cap
   const iface = hostInterfaceName(nginx.url);
   const h = await home(t, [nginx.url]);
   const port = 47004;
-  const target = extcapOption(iface, 'target', bedNamespace(bed, 't2').name);
+  // eth0 only: with t2's two interfaces the real Packetflix would apply tshark's -f to the last one
+  // alone (dumpcap's -f follows the last -i; README), and eth0 would run unfiltered.
+  const target = [...extcapOption(iface, 'target', bedNamespace(bed, 't2').name), ...extcapOption(iface, 'interfaces', 'eth0')];
   const tokenFile = path.join(h.dir, 'token');
   writeFileSync(tokenFile, `${nginx.token}\n`, { mode: 0o600 });
   const { run, rows } = await captureHundred(bed, h, iface, [...target, ...extcapOption(iface, 'token-file', tokenFile), ...extcapOption(iface, 'insecure', 'true')], port, [
